@@ -1,0 +1,5 @@
+"""`python -m leadrules`."""
+
+from leadrules.cli import main
+
+main()

@@ -1,0 +1,47 @@
+"""`leadrules export RULESET --to ast-json|lead-schema|sql`."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from leadrules.io.render import get_renderer
+from leadrules.workspace import load_file
+
+__all__ = ["command"]
+
+TARGETS = ("ast-json", "lead-schema", "sql")
+DIALECTS = ("duckdb", "postgres", "spark", "bigquery", "snowflake")
+
+
+@click.command("export")
+@click.argument("ruleset")
+@click.option("--to", "target", type=click.Choice(TARGETS), required=True, help="what to export")
+@click.option("--dialect", type=click.Choice(DIALECTS), default="duckdb", show_default=True,
+              help="SQL dialect for --to sql")
+def command(ruleset: str, target: str, dialect: str) -> None:
+    """Export a ruleset as its AST (JSON), the JSON Schema of one lead, or SQL."""
+    loaded = load_file(ruleset)
+    if target == "ast-json":
+        if loaded.module is None:
+            _fail(loaded)
+        from leadrules.io.export_ast import export_ast_json
+
+        click.echo(export_ast_json(loaded.module))
+        return
+    if loaded.model is None:
+        _fail(loaded)
+    if target == "lead-schema":
+        from leadrules.io.export_schema import export_lead_schema
+
+        click.echo(export_lead_schema(loaded.model))
+    else:
+        from leadrules.engine.sql import export_sql
+
+        click.echo(export_sql(loaded.model, dialect))
+
+
+def _fail(loaded) -> None:  # type: ignore[no-untyped-def]
+    click.echo(get_renderer("text")(loaded.diagnostics, {loaded.source.path: loaded.source}), err=True, nl=False)
+    sys.exit(1)

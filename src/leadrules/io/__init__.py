@@ -1,0 +1,1 @@
+"""Input and output: lead files, exports, the formatter and diagnostic renderers."""

@@ -1,0 +1,223 @@
+"""The cached LALR parser: text → AST, or LR001 diagnostics with readable expectations."""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+from pathlib import Path
+
+from lark import Lark, Token, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import VisitError
+from lark.lexer import PatternStr
+
+from leadrules.diagnostics import Diagnostic
+from leadrules.source import SourceFile, Span
+from leadrules.syntax import ast
+from leadrules.syntax.postlex import IndentPostLexer, LayoutError
+from leadrules.syntax.transform import AstBuilder, SyntaxProblem
+
+__all__ = ["parse", "grammar_text"]
+
+_STATEMENT_KINDS = {
+    "ruleset": "ruleset header",
+    "tests": "`tests for` header",
+    "owner": "owner statement",
+    "description": "description statement",
+    "field": "field declaration",
+    "event": "event declaration",
+    "list": "list declaration",
+    "condition": "condition",
+    "score": "score header",
+    "band": "band header",
+    "disqualify": "disqualifier",
+    "stages": "stages statement",
+    "handoff": "handoff statement",
+    "stage": "stage criterion",
+    "route": "route header",
+    "test": "test header",
+    "to": "route entry",
+    "otherwise": "route entry",
+    "as": "`as of` line",
+    "lead": "lead literal",
+    "expect": "expect line",
+}
+
+_NAMED_TERMINALS = {
+    "NAME": "a name",
+    "STRING": "a string",
+    "NUMBER": "a number",
+    "_NL": "end of line",
+    "_INDENT": "an indented block",
+    "_DEDENT": "the end of the block",
+    "$END": "end of file",
+    "COMPARE": "a comparison (==, !=, <, <=, >, >=)",
+    "SIGN": "'+' or '-'",
+    "IN_LAST": "'in last'",
+    "STARTS_WITH": "'starts with'",
+    "ENDS_WITH": "'ends with'",
+    "SCORE_BOUND": "'min' or 'max'",
+    "COMMENT": "a comment",
+}
+
+
+def grammar_text() -> str:
+    """The grammar shipped in the wheel, or the repository copy in a source checkout."""
+    packaged = resources.files("leadrules").joinpath("grammar/leadrules.lark")
+    if packaged.is_file():
+        return packaged.read_text(encoding="utf-8")
+    checkout = Path(__file__).resolve().parents[3] / "grammar" / "leadrules.lark"
+    return checkout.read_text(encoding="utf-8")
+
+
+@functools.lru_cache(maxsize=1)
+def _parser() -> Lark:
+    return Lark(
+        grammar_text(),
+        parser="lalr",
+        postlex=IndentPostLexer(),
+        propagate_positions=True,
+        maybe_placeholders=False,
+    )
+
+
+def _readable(name: str, lark: Lark) -> str:
+    if name in _NAMED_TERMINALS:
+        return _NAMED_TERMINALS[name]
+    try:
+        pattern = lark.get_terminal(name).pattern
+    except KeyError:
+        return name.lower()
+    if isinstance(pattern, PatternStr):
+        return f"'{pattern.value}'"
+    return name.lower()
+
+
+def _expected_words(expected: set[str], lark: Lark) -> str:
+    words = sorted({_readable(name, lark) for name in expected if name != "COMMENT"})
+    if len(words) > 8:
+        words = words[:8] + ["..."]
+    if len(words) == 1:
+        return words[0]
+    return ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _statement_kind(source: SourceFile, line: int) -> str | None:
+    """The kind of statement on `line` (or the nearest line above that starts one)."""
+    for candidate in range(line, 0, -1):
+        text = source.line_text(candidate).strip()
+        if not text or text.startswith("#"):
+            continue
+        first = text.split()[0].rstrip(":")
+        if first in _STATEMENT_KINDS:
+            return _STATEMENT_KINDS[first]
+        if text[0] in "+-" or ":" in first:
+            return "scoring rule"
+        if candidate != line and not source.line_text(candidate).startswith(" "):
+            return None
+    return None
+
+
+def _describe_token(token: Token) -> str:
+    if token.type == "_NL":
+        return "end of line"
+    if token.type == "_INDENT":
+        return "an indented line"
+    if token.type == "_DEDENT":
+        return "the end of the block"
+    if token.type == "$END":
+        return "end of file"
+    return f"'{token}'"
+
+
+def _syntax_diagnostic(error: UnexpectedInput, source: SourceFile) -> Diagnostic:
+    lark = _parser()
+    line = getattr(error, "line", 1) or 1
+    column = getattr(error, "column", 1) or 1
+    if isinstance(error, UnexpectedCharacters):
+        char = source.text[error.pos_in_stream] if error.pos_in_stream < len(source.text) else ""
+        span = Span(source.path, line, column, line, column + 1)
+        if char == "\t":
+            return Diagnostic("LR001", "tab character", span, hint="indent and separate with spaces only")
+        if char == '"':
+            return Diagnostic("LR001", "unterminated string", span, hint='close the string with " on the same line')
+        allowed = set(error.allowed or ())
+        message = f"unexpected character '{char}'"
+        if allowed:
+            message += f"; expected {_expected_words(allowed, lark)}"
+        return Diagnostic("LR001", message, span, hint="check for a typo or a missing quote")
+    if isinstance(error, UnexpectedToken):
+        token = error.token
+        expected = set(error.expected or ())
+        if token.type in ("_NL", "$END", "_DEDENT") and token.line is not None:
+            line, column = token.line, token.column or 1
+        kind = _statement_kind(source, line)
+        where = f" the {kind}" if kind else " this statement"
+        wanted = _expected_words(expected, lark)
+        if token.type in ("_NL", "$END"):
+            message = f"expected {wanted} at the end of{where}"
+            length = 1
+        else:
+            message = f"expected {wanted} in{where}, found {_describe_token(token)}"
+            length = max(1, len(str(token)))
+        hint = None
+        if token.type == "_INDENT":
+            hint = "only score, band, route and test blocks take indented lines"
+        elif expected == {"COLON"} or "COLON" in expected and token.type == "_NL":
+            hint = "a block header ends with ':'"
+        span = Span(source.path, line, column, line, column + length)
+        return Diagnostic("LR001", message, span, hint=hint)
+    if isinstance(error, UnexpectedEOF):
+        last = max(1, len(source.line_starts))
+        span = Span(source.path, last, 1, last, 1)
+        return Diagnostic("LR001", "unexpected end of file", span)
+    span = Span(source.path, line, column, line, column + 1)  # pragma: no cover
+    return Diagnostic("LR001", str(error).splitlines()[0], span)  # pragma: no cover
+
+
+def _comments(source: SourceFile) -> tuple[ast.Comment, ...]:
+    """Comments are `#` outside strings; strings never span lines, so scan line by line."""
+    found: list[ast.Comment] = []
+    for index, line in enumerate(source.text.split("\n"), start=1):
+        in_string = False
+        escaped = False
+        for col, char in enumerate(line):
+            if in_string:
+                if escaped:
+                    escaped = False
+                elif char == "\\":
+                    escaped = True
+                elif char == '"':
+                    in_string = False
+            elif char == '"':
+                in_string = True
+            elif char == "#":
+                text = line[col:].rstrip("\r").rstrip()
+                span = Span(source.path, index, col + 1, index, col + 1 + len(text))
+                found.append(ast.Comment(span, text, own_line=not line[:col].strip()))
+                break
+    return tuple(found)
+
+
+def parse(source: SourceFile) -> tuple[ast.Module | None, list[Diagnostic]]:
+    """Parse one rule file. Returns the module, or None and an LR001 diagnostic."""
+    try:
+        tree = _parser().parse(source.text)
+        statements = AstBuilder(source).transform(tree)
+    except LayoutError as problem:
+        span = Span(source.path, problem.line, problem.column, problem.line, problem.column + 1)
+        return None, [Diagnostic("LR001", problem.message, span, hint=problem.hint)]
+    except UnexpectedInput as error:
+        if isinstance(getattr(error, "__context__", None), LayoutError):  # pragma: no cover
+            raise
+        return None, [_syntax_diagnostic(error, source)]
+    except VisitError as error:
+        inner = error.orig_exc
+        if isinstance(inner, SyntaxProblem):
+            return None, [Diagnostic("LR001", inner.message, inner.span, hint=inner.hint)]
+        raise
+    except RecursionError:
+        span = Span(source.path, 1, 1, 1, 1)
+        return None, [Diagnostic("LR001", "the file is nested too deeply to read", span)]
+    last_line = max(1, len(source.line_starts))
+    module_span = Span(source.path, 1, 1, last_line, len(source.line_text(last_line)) + 1)
+    return ast.Module(module_span, tuple(statements), _comments(source)), []

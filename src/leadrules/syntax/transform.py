@@ -1,0 +1,409 @@
+"""Lark parse tree → AST. One method per grammar rule; spans from Lark's meta.
+
+Uses Lark's non-recursive transformer so that long inputs never hit Python's
+recursion limit here.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from lark import Token, Transformer_NonRecursive, v_args
+
+from leadrules.syntax import ast
+from leadrules.source import SourceFile, Span
+
+__all__ = ["AstBuilder", "SyntaxProblem", "unescape", "MAX_DECIMALS"]
+
+MAX_DECIMALS = 6
+_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
+
+
+class SyntaxProblem(Exception):
+    """A syntax error found while building the AST (bad escape, bad number, ...)."""
+
+    def __init__(self, message: str, span: Span, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.span = span
+        self.hint = hint
+
+
+def unescape(raw: str, span: Span) -> str:
+    body = raw[1:-1]
+    out: list[str] = []
+    i = 0
+    while i < len(body):
+        char = body[i]
+        if char != "\\":
+            out.append(char)
+            i += 1
+            continue
+        nxt = body[i + 1] if i + 1 < len(body) else ""
+        if nxt in _ESCAPES:
+            out.append(_ESCAPES[nxt])
+            i += 2
+        elif nxt == "u" and len(body) >= i + 6 and all(c in "0123456789abcdefABCDEF" for c in body[i + 2 : i + 6]):
+            out.append(chr(int(body[i + 2 : i + 6], 16)))
+            i += 6
+        else:
+            raise SyntaxProblem(
+                f"unknown escape '\\{nxt}' in string",
+                span,
+                'strings allow the escapes \\" \\\\ \\n \\t and \\uXXXX',
+            )
+    return "".join(out)
+
+
+def _number(text: str, span: Span, *, json: bool = False) -> Decimal:
+    if not json and ("e" in text or "E" in text):
+        raise SyntaxProblem(f"number '{text}' uses an exponent", span, "write the number in plain decimal notation")
+    try:
+        value = Decimal(text)
+    except InvalidOperation as exc:  # pragma: no cover - the lexer only passes numerals
+        raise SyntaxProblem(f"'{text}' is not a number", span) from exc
+    if not json and "." in text and len(text.split(".")[1]) > MAX_DECIMALS:
+        raise SyntaxProblem(
+            f"number '{text}' has more than {MAX_DECIMALS} decimal places", span, f"round it to {MAX_DECIMALS} places"
+        )
+    return value
+
+
+@v_args(meta=True)
+class AstBuilder(Transformer_NonRecursive):
+    def __init__(self, source: SourceFile) -> None:
+        super().__init__()
+        self.source = source
+        self.path = source.path
+
+    # ---- helpers
+    def _span(self, meta: Any) -> Span:
+        if getattr(meta, "empty", True):
+            return Span(self.path, 1, 1, 1, 1)
+        end_line, end_column = meta.end_line, meta.end_column
+        if end_line is None:
+            # a block closed by a synthetic DEDENT: end at the last non-blank line before it
+            end_line, end_column = meta.line, len(self.source.line_text(meta.line)) + 1
+        # a statement's span includes its line break; end it on its last line instead
+        while end_line > meta.line and end_column == 1:
+            end_line -= 1
+            end_column = len(self.source.line_text(end_line).split("#")[0].rstrip()) + 1
+        return Span(self.path, meta.line, meta.column, end_line, end_column)
+
+    def _tok_span(self, token: Token) -> Span:
+        return Span(self.path, token.line or 1, token.column or 1, token.end_line or 1, token.end_column or 1)
+
+    @staticmethod
+    def _join(a: Span, b: Span) -> Span:
+        return Span(a.file, a.line, a.column, b.end_line, b.end_column)
+
+    # ---- leaves
+    def ident(self, meta: Any, children: list[Token]) -> ast.Ident:
+        return ast.Ident(self._tok_span(children[0]), str(children[0]))
+
+    def string(self, meta: Any, children: list[Token]) -> ast.String:
+        span = self._tok_span(children[0])
+        return ast.String(span, unescape(str(children[0]), span))
+
+    def signed_number(self, meta: Any, children: list[Token]) -> ast.Number:
+        text = "".join(str(c) for c in children)
+        span = self._span(meta)
+        return ast.Number(span, _number(text, span))
+
+    def number(self, meta: Any, children: list[Token]) -> ast.Number:
+        span = self._tok_span(children[0])
+        return ast.Number(span, _number(str(children[0]), span))
+
+    def true(self, meta: Any, children: list[Any]) -> ast.Bool:
+        return ast.Bool(self._span(meta), True)
+
+    def false(self, meta: Any, children: list[Any]) -> ast.Bool:
+        return ast.Bool(self._span(meta), False)
+
+    # ---- header statements
+    def start(self, meta: Any, children: list[Any]) -> list[Any]:
+        return [c for c in children if isinstance(c, ast.Node)]
+
+    def ruleset_decl(self, meta: Any, c: list[Any]) -> ast.RulesetDecl:
+        return ast.RulesetDecl(self._span(meta), c[0], c[1])
+
+    def tests_for_decl(self, meta: Any, c: list[Any]) -> ast.TestsFor:
+        return ast.TestsFor(self._span(meta), c[0])
+
+    def owner_decl(self, meta: Any, c: list[Any]) -> ast.Owner:
+        return ast.Owner(self._span(meta), c[0])
+
+    def description_decl(self, meta: Any, c: list[Any]) -> ast.Description:
+        return ast.Description(self._span(meta), c[0])
+
+    # ---- declarations
+    def field_decl(self, meta: Any, c: list[Any]) -> ast.FieldDecl:
+        return ast.FieldDecl(self._span(meta), c[0], c[1], bool(c[2]))
+
+    def optional_flag(self, meta: Any, c: list[Any]) -> bool:
+        return bool(c)
+
+    def simple_type(self, meta: Any, c: list[Any]) -> ast.FieldType:
+        name: ast.Ident = c[0]
+        low = high = None
+        if len(c) > 1 and c[1] is not None:
+            low, high = c[1]
+        return ast.FieldType(self._span(meta), name.name, (), low, high)
+
+    def field_range(self, meta: Any, c: list[Any]) -> tuple[ast.Number, ast.Number]:
+        return c[0], c[1]
+
+    def choice_type(self, meta: Any, c: list[Any]) -> ast.FieldType:
+        items: ast.ListLiteral = c[0]
+        choices: list[ast.String] = []
+        for item in items.items:
+            if not isinstance(item, ast.String):
+                raise SyntaxProblem("`one of` takes a list of strings", item.span, 'quote the value: ["a", "b"]')
+            choices.append(item)
+        return ast.FieldType(self._span(meta), "choice", tuple(choices))
+
+    def event_decl(self, meta: Any, c: list[Any]) -> ast.EventDecl:
+        return ast.EventDecl(self._span(meta), c[0])
+
+    def list_decl(self, meta: Any, c: list[Any]) -> ast.ListDecl:
+        return ast.ListDecl(self._span(meta), c[0], c[1])
+
+    def condition_decl(self, meta: Any, c: list[Any]) -> ast.ConditionDecl:
+        return ast.ConditionDecl(self._span(meta), c[0], c[1])
+
+    # ---- scores
+    def score_decl(self, meta: Any, c: list[Any]) -> ast.ScoreDecl:
+        name = c[0]
+        options: list[tuple[str, ast.Number]] = []
+        rules = []
+        for item in c[1:]:
+            if isinstance(item, list):
+                options = item
+            elif isinstance(item, ast.Node):
+                rules.append(item)
+        minimum = maximum = None
+        order = []
+        for key, value in options:
+            if (key == "min" and minimum is not None) or (key == "max" and maximum is not None):
+                raise SyntaxProblem(f"'{key}' given twice", value.span)
+            order.append(key)
+            if key == "min":
+                minimum = value
+            else:
+                maximum = value
+        return ast.ScoreDecl(self._span(meta), name, minimum, maximum, tuple(rules), tuple(order))
+
+    def score_options(self, meta: Any, c: list[Any]) -> list[tuple[str, ast.Number]]:
+        return list(c)
+
+    def score_option(self, meta: Any, c: list[Any]) -> tuple[str, ast.Number]:
+        return str(c[0]), c[1]
+
+    def rule_label(self, meta: Any, c: list[Any]) -> ast.Ident:
+        label: ast.Ident = c[0]
+        return label
+
+    def points(self, meta: Any, c: list[Token]) -> Decimal:
+        text = str(c[0]) + str(c[1])
+        return _number(text, self._span(meta))
+
+    def cap(self, meta: Any, c: list[Token]) -> Decimal:
+        return _number(str(c[0]), self._tok_span(c[0]))
+
+    def if_rule(self, meta: Any, c: list[Any]) -> ast.IfRule:
+        label = c[0] if isinstance(c[0], ast.Ident) else None
+        rest = c[1:] if label is not None else c
+        return ast.IfRule(self._span(meta), label, rest[0], rest[1])
+
+    def per_rule(self, meta: Any, c: list[Any]) -> ast.PerRule:
+        label = c[0] if isinstance(c[0], ast.Ident) else None
+        rest = c[1:] if label is not None else c
+        points, source = rest[0], rest[1]
+        window = next((x for x in rest[2:] if isinstance(x, ast.Duration)), None)
+        cap = next((x for x in rest[2:] if isinstance(x, Decimal)), None)
+        return ast.PerRule(self._span(meta), label, points, source, window, cap)
+
+    def window(self, meta: Any, c: list[Any]) -> ast.Duration:
+        amount_token: Token = c[1]
+        unit: ast.Ident = c[2]
+        span = self._span(meta)
+        if "." in str(amount_token) or "e" in str(amount_token).lower():
+            raise SyntaxProblem("a duration takes a whole number", self._tok_span(amount_token))
+        if unit.name not in ("days", "weeks", "hours", "day", "week", "hour"):
+            raise SyntaxProblem(
+                f"unknown duration unit '{unit.name}'", unit.span, "write `days`, `weeks` or `hours`"
+            )
+        name = unit.name if unit.name.endswith("s") else unit.name + "s"
+        return ast.Duration(span, int(str(amount_token)), name)
+
+    # ---- bands
+    def band_decl(self, meta: Any, c: list[Any]) -> ast.BandDecl:
+        return ast.BandDecl(self._span(meta), c[0], c[1], tuple(x for x in c[2:] if isinstance(x, ast.BandEntry)))
+
+    def band_entry(self, meta: Any, c: list[Any]) -> ast.BandEntry:
+        low = next((x[1] for x in c[1:] if isinstance(x, tuple) and x[0] == "from"), None)
+        high = next((x[1] for x in c[1:] if isinstance(x, tuple) and x[0] == "to"), None)
+        return ast.BandEntry(self._span(meta), c[0], low, high)
+
+    def band_from(self, meta: Any, c: list[Any]) -> tuple[str, ast.Number]:
+        return ("from", c[0])
+
+    def band_to(self, meta: Any, c: list[Any]) -> tuple[str, ast.Number]:
+        return ("to", c[0])
+
+    # ---- disqualifiers, stages, routes
+    def disqualify_decl(self, meta: Any, c: list[Any]) -> ast.Disqualify:
+        code = c[0]
+        reason = next((x for x in c[1:-1] if isinstance(x, ast.String)), None)
+        at = next((x for x in c[1:-1] if isinstance(x, tuple)), None)
+        return ast.Disqualify(self._span(meta), code, reason, at[1] if at else None, c[-1])
+
+    def disqualify_at(self, meta: Any, c: list[Any]) -> tuple[str, ast.Ident]:
+        return ("at", c[0])
+
+    def stages_decl(self, meta: Any, c: list[Any]) -> ast.StagesDecl:
+        return ast.StagesDecl(self._span(meta), tuple(c))
+
+    def handoff_decl(self, meta: Any, c: list[Any]) -> ast.Handoff:
+        return ast.Handoff(self._span(meta), c[0])
+
+    def stage_decl(self, meta: Any, c: list[Any]) -> ast.StageCriterion:
+        return ast.StageCriterion(self._span(meta), c[0], c[1])
+
+    def route_decl(self, meta: Any, c: list[Any]) -> ast.RouteDecl:
+        return ast.RouteDecl(self._span(meta), c[0], tuple(x for x in c[1:] if isinstance(x, ast.RouteEntry)))
+
+    def route_if(self, meta: Any, c: list[Any]) -> ast.RouteEntry:
+        return ast.RouteEntry(self._span(meta), c[0], c[1])
+
+    def route_otherwise(self, meta: Any, c: list[Any]) -> ast.RouteEntry:
+        return ast.RouteEntry(self._span(meta), c[0], None)
+
+    # ---- tests
+    def test_decl(self, meta: Any, c: list[Any]) -> ast.TestDecl:
+        return ast.TestDecl(self._span(meta), c[0], tuple(x for x in c[1:] if isinstance(x, ast.Node)))
+
+    def as_of_item(self, meta: Any, c: list[Any]) -> ast.AsOf:
+        return ast.AsOf(self._span(meta), c[0])
+
+    def lead_item(self, meta: Any, c: list[Any]) -> ast.LeadLiteral:
+        return ast.LeadLiteral(self._span(meta), c[0][1])
+
+    def expect_item(self, meta: Any, c: list[Any]) -> ast.Expect:
+        if str(c[1]) != "==":
+            raise SyntaxProblem(
+                f"expect takes '==', found '{c[1]}'", self._tok_span(c[1]), "write `expect KEY == VALUE`"
+            )
+        return ast.Expect(self._span(meta), c[0], _json_plain(c[2]))
+
+    # ---- JSON (as ("json", python value) pairs so strings and bools are plain data)
+    def json_object(self, meta: Any, c: list[Any]) -> tuple[str, dict[str, Any]]:
+        obj: dict[str, Any] = {}
+        for pair in c:
+            if pair is None:
+                continue
+            key, value = pair
+            obj[key] = value
+        return ("json", obj)
+
+    def json_pair(self, meta: Any, c: list[Any]) -> tuple[str, Any]:
+        key: ast.String = c[0]
+        return key.value, _json_plain(c[1])
+
+    def json_array(self, meta: Any, c: list[Any]) -> tuple[str, list[Any]]:
+        return ("json", [_json_plain(x) for x in c if x is not None])
+
+    def json_number(self, meta: Any, c: list[Token]) -> tuple[str, Any]:
+        text = "".join(str(x) for x in c)
+        value = _number(text, self._span(meta), json=True)
+        if re.fullmatch(r"-?[0-9]+", text):
+            return ("json", int(text))
+        return ("json", value)
+
+    def null(self, meta: Any, c: list[Any]) -> tuple[str, None]:
+        return ("json", None)
+
+    # ---- expressions
+    def or_expr(self, meta: Any, c: list[Any]) -> ast.Or:
+        return ast.Or(self._span(meta), tuple(c))
+
+    def and_expr(self, meta: Any, c: list[Any]) -> ast.And:
+        return ast.And(self._span(meta), tuple(c))
+
+    def not_op(self, meta: Any, c: list[Any]) -> ast.Not:
+        return ast.Not(self._span(meta), c[0])
+
+    def compare(self, meta: Any, c: list[Any]) -> ast.Compare:
+        return ast.Compare(self._span(meta), str(c[1]), c[0], c[2])
+
+    def between(self, meta: Any, c: list[Any]) -> ast.Between:
+        return ast.Between(self._span(meta), c[0], c[1], c[2])
+
+    def in_list(self, meta: Any, c: list[Any]) -> ast.InList:
+        return ast.InList(self._span(meta), c[0], c[1], False)
+
+    def not_in_list(self, meta: Any, c: list[Any]) -> ast.InList:
+        return ast.InList(self._span(meta), c[0], c[1], True)
+
+    def text_test(self, meta: Any, c: list[Any]) -> ast.TextTest:
+        op = " ".join(str(c[1]).split())
+        return ast.TextTest(self._span(meta), op, c[0], c[2])
+
+    def is_missing(self, meta: Any, c: list[Any]) -> ast.Presence:
+        return ast.Presence(self._span(meta), c[0], False)
+
+    def is_present(self, meta: Any, c: list[Any]) -> ast.Presence:
+        return ast.Presence(self._span(meta), c[0], True)
+
+    def sum(self, meta: Any, c: list[Any]) -> ast.Sum:
+        terms = [c[0]]
+        signs = [1]
+        for i in range(1, len(c), 2):
+            signs.append(1 if str(c[i]) == "+" else -1)
+            terms.append(c[i + 1])
+        return ast.Sum(self._span(meta), tuple(terms), tuple(signs))
+
+    def product(self, meta: Any, c: list[Any]) -> ast.Product:
+        return ast.Product(self._span(meta), tuple(c))
+
+    def negate(self, meta: Any, c: list[Any]) -> ast.Expr:
+        operand = c[1]
+        if str(c[0]) == "+":
+            return operand  # type: ignore[no-any-return]
+        if isinstance(operand, ast.Number):
+            return ast.Number(self._span(meta), -operand.value)
+        return ast.Negate(self._span(meta), operand)
+
+    def name_ref(self, meta: Any, c: list[Any]) -> ast.NameRef:
+        ident: ast.Ident = c[0]
+        return ast.NameRef(ident.span, ident.name)
+
+    def attribute(self, meta: Any, c: list[Any]) -> ast.Attribute:
+        base: ast.Ident = c[0]
+        return ast.Attribute(self._span(meta), ast.NameRef(base.span, base.name), c[1])
+
+    def has_event(self, meta: Any, c: list[Any]) -> ast.HasEvent:
+        return ast.HasEvent(self._span(meta), c[0], c[1] if len(c) > 1 else None)
+
+    def count_event(self, meta: Any, c: list[Any]) -> ast.CountEvent:
+        return ast.CountEvent(self._span(meta), c[0], c[1] if len(c) > 1 else None)
+
+    def list_name(self, meta: Any, c: list[Any]) -> ast.ListName:
+        ident: ast.Ident = c[0]
+        return ast.ListName(ident.span, ident.name)
+
+    def literal_list(self, meta: Any, c: list[Any]) -> ast.ListLiteral:
+        return ast.ListLiteral(self._span(meta), tuple(x for x in c if x is not None))
+
+
+def _json_plain(value: Any) -> Any:
+    """Turn AST literal nodes that appear in JSON position into plain JSON data."""
+    if isinstance(value, tuple) and len(value) == 2 and value[0] == "json":
+        return value[1]
+    if isinstance(value, ast.String):
+        return value.value
+    if isinstance(value, ast.Bool):
+        return value.value
+    return value

@@ -1,0 +1,95 @@
+"""Reading rule files from disk: paths → SourceFile → AST → checked model, with diagnostics."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from leadrules import model as m
+from leadrules.check import check, check_tests_file
+from leadrules.diagnostics import Diagnostic
+from leadrules.errors import InputError
+from leadrules.source import SourceFile
+from leadrules.syntax import ast, parse
+
+__all__ = ["LoadedFile", "read_source", "load_file", "collect_rule_files", "is_tests_file"]
+
+
+@dataclass
+class LoadedFile:
+    """One rule file after parsing and checking."""
+
+    source: SourceFile
+    module: ast.Module | None
+    model: m.CheckedModel | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    # for `tests for` files: the model of the ruleset they test and their cases
+    tests_target: m.CheckedModel | None = None
+    tests: tuple[m.TestCase, ...] = ()
+
+
+def read_source(path: str | Path) -> SourceFile:
+    """Read a rule file as UTF-8; raise InputError with a one-line message otherwise."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{p}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{p}: is a directory") from None
+    except OSError as exc:
+        raise InputError(f"{p}: cannot read ({exc.strerror or exc})") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{p}: not UTF-8 text (invalid byte at offset {exc.start})") from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return SourceFile(str(path), text)
+
+
+def is_tests_file(module: ast.Module) -> bool:
+    return bool(module.statements) and isinstance(module.statements[0], ast.TestsFor)
+
+
+def load_file(path: str | Path) -> LoadedFile:
+    """Parse and check one file (a ruleset, or a `tests for` file with its ruleset)."""
+    source = read_source(path)
+    module, diagnostics = parse(source)
+    if module is None:
+        return LoadedFile(source, None, None, diagnostics)
+    if is_tests_file(module):
+        header = module.statements[0]
+        assert isinstance(header, ast.TestsFor)
+        target_path = Path(source.path).parent / header.path.value
+        if not target_path.is_file():
+            diag = Diagnostic("LR002", f"tests for unknown ruleset file '{header.path.value}'", header.path.span,
+                              hint=f"no file at {target_path}")
+            return LoadedFile(source, module, None, [diag])
+        target = load_file(target_path)
+        if target.model is None:
+            diag = Diagnostic("LR001", f"the ruleset '{header.path.value}' has errors; fix them first",
+                              header.path.span)
+            return LoadedFile(source, module, None, [diag] + target.diagnostics)
+        cases, diagnostics = check_tests_file(module, target.model)
+        return LoadedFile(source, module, None, diagnostics, tests_target=target.model, tests=cases)
+    model, diagnostics = check(module)
+    tests = model.tests if model is not None else ()
+    return LoadedFile(source, module, model, diagnostics, tests_target=model, tests=tests)
+
+
+def collect_rule_files(paths: Iterable[str]) -> list[Path]:
+    """Files as given; folders searched recursively for *.rules, sorted for stable output."""
+    found: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            found.extend(sorted(q for q in p.rglob("*.rules") if q.is_file()))
+        elif p.exists():
+            found.append(p)
+        else:
+            raise InputError(f"{raw}: no such file or directory")
+    return found
+
+
