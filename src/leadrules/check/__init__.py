@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from leadrules import model as m
 from leadrules.check.exprs import ExprLowerer, window_of

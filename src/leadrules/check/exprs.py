@@ -182,7 +182,7 @@ class ExprLowerer:
             terms: list[tuple[Decimal, m.Expr]] = []
             constant = Decimal(0)
             ok = True
-            for sign, term in zip(e.signs, e.terms):
+            for sign, term in zip(e.signs, e.terms, strict=True):
                 part = self._linear(term)
                 if part is None:
                     ok = False
@@ -196,7 +196,7 @@ class ExprLowerer:
                 return None
             scale = Decimal(1)
             variable: tuple[list[tuple[Decimal, m.Expr]], Decimal] | None = None
-            for part, factor in zip(parts, e.factors):
+            for part, factor in zip(parts, e.factors, strict=True):
                 assert part is not None
                 if not part[0]:
                     scale *= part[1]
@@ -235,9 +235,10 @@ class ExprLowerer:
         return self._comparison(e.op, left, right, e.span)
 
     def _comparison(self, op: str, left: m.Expr, right: m.Expr, span: Span) -> m.Expr | None:
-        left, right = self._coerce_temporal(left, right), self._coerce_temporal(right, left)
-        if left is None or right is None:
+        coerced_left, coerced_right = self._coerce_temporal(left, right), self._coerce_temporal(right, left)
+        if coerced_left is None or coerced_right is None:
             return None
+        left, right = coerced_left, coerced_right
         if left.type != right.type:
             self.error(
                 "LR003",
@@ -333,7 +334,7 @@ class ExprLowerer:
             self._mismatch(e.subject.span, "text or a number before 'in'", subject.type)
             return None
         wanted = str if subject.type == "text" else Decimal
-        for value, span in zip(values, spans):
+        for value, span in zip(values, spans, strict=True):
             if not isinstance(value, wanted):
                 self.error(
                     "LR003",

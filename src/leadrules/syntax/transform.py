@@ -12,10 +12,10 @@ from typing import Any
 
 from lark import Token, Transformer_NonRecursive, v_args
 
-from leadrules.syntax import ast
 from leadrules.source import SourceFile, Span
+from leadrules.syntax import ast
 
-__all__ = ["AstBuilder", "SyntaxProblem", "unescape", "MAX_DECIMALS"]
+__all__ = ["AstBuilder", "SyntaxProblem", "unescape", "comment_start", "MAX_DECIMALS"]
 
 MAX_DECIMALS = 6
 _ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
@@ -57,6 +57,25 @@ def unescape(raw: str, span: Span) -> str:
     return "".join(out)
 
 
+def comment_start(line: str) -> int | None:
+    """Index of the `#` that starts a comment on `line`, skipping `#` inside strings."""
+    in_string = False
+    escaped = False
+    for index, char in enumerate(line):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char == "#":
+            return index
+    return None
+
+
 def _number(text: str, span: Span, *, json: bool = False) -> Decimal:
     if not json and ("e" in text or "E" in text):
         raise SyntaxProblem(f"number '{text}' uses an exponent", span, "write the number in plain decimal notation")
@@ -77,6 +96,7 @@ class AstBuilder(Transformer_NonRecursive):
         super().__init__()
         self.source = source
         self.path = source.path
+        self._code_lines: dict[int, str] = {}
 
     # ---- helpers
     def _span(self, meta: Any) -> Span:
@@ -84,13 +104,36 @@ class AstBuilder(Transformer_NonRecursive):
             return Span(self.path, 1, 1, 1, 1)
         end_line, end_column = meta.end_line, meta.end_column
         if end_line is None:
-            # a block closed by a synthetic DEDENT: end at the last non-blank line before it
-            end_line, end_column = meta.line, len(self.source.line_text(meta.line)) + 1
-        # a statement's span includes its line break; end it on its last line instead
-        while end_line > meta.line and end_column == 1:
-            end_line -= 1
-            end_column = len(self.source.line_text(end_line).split("#")[0].rstrip()) + 1
+            # ends on a synthetic layout token; block rules widen this from their last child
+            end_line, end_column = meta.line, meta.column
+        # a statement's tokens include its line break (and any comment before it); end the
+        # span at its last code character instead
+        end_line, end_column = self._code_end(meta.line, meta.column, end_line, end_column)
         return Span(self.path, meta.line, meta.column, end_line, end_column)
+
+    def _code(self, line: int) -> str:
+        """The text of `line` without its comment."""
+        cached = self._code_lines.get(line)
+        if cached is None:
+            text = self.source.line_text(line)
+            start = comment_start(text)
+            cached = text if start is None else text[:start]
+            self._code_lines[line] = cached
+        return cached
+
+    def _code_end(self, line: int, column: int, end_line: int, end_column: int) -> tuple[int, int]:
+        while end_line > line:
+            code = self._code(end_line)[: end_column - 1].rstrip()
+            if code:
+                return end_line, len(code) + 1
+            end_line -= 1
+            end_column = len(self._code(end_line)) + 1
+        code = self._code(end_line)[: end_column - 1].rstrip()
+        return end_line, max(len(code) + 1, column)
+
+    def _block_span(self, meta: Any, last: ast.Node) -> Span:
+        """A block runs from its header to the end of its last entry."""
+        return Span(self.path, meta.line, meta.column, last.span.end_line, last.span.end_column)
 
     def _tok_span(self, token: Token) -> Span:
         return Span(self.path, token.line or 1, token.column or 1, token.end_line or 1, token.end_column or 1)
@@ -177,11 +220,11 @@ class AstBuilder(Transformer_NonRecursive):
     def score_decl(self, meta: Any, c: list[Any]) -> ast.ScoreDecl:
         name = c[0]
         options: list[tuple[str, ast.Number]] = []
-        rules = []
+        rules: list[ast.IfRule | ast.PerRule] = []
         for item in c[1:]:
             if isinstance(item, list):
                 options = item
-            elif isinstance(item, ast.Node):
+            elif isinstance(item, (ast.IfRule, ast.PerRule)):
                 rules.append(item)
         minimum = maximum = None
         order = []
@@ -193,7 +236,7 @@ class AstBuilder(Transformer_NonRecursive):
                 minimum = value
             else:
                 maximum = value
-        return ast.ScoreDecl(self._span(meta), name, minimum, maximum, tuple(rules), tuple(order))
+        return ast.ScoreDecl(self._block_span(meta, rules[-1]), name, minimum, maximum, tuple(rules), tuple(order))
 
     def score_options(self, meta: Any, c: list[Any]) -> list[tuple[str, ast.Number]]:
         return list(c)
@@ -240,7 +283,8 @@ class AstBuilder(Transformer_NonRecursive):
 
     # ---- bands
     def band_decl(self, meta: Any, c: list[Any]) -> ast.BandDecl:
-        return ast.BandDecl(self._span(meta), c[0], c[1], tuple(x for x in c[2:] if isinstance(x, ast.BandEntry)))
+        entries = tuple(x for x in c[2:] if isinstance(x, ast.BandEntry))
+        return ast.BandDecl(self._block_span(meta, entries[-1]), c[0], c[1], entries)
 
     def band_entry(self, meta: Any, c: list[Any]) -> ast.BandEntry:
         low = next((x[1] for x in c[1:] if isinstance(x, tuple) and x[0] == "from"), None)
@@ -273,7 +317,8 @@ class AstBuilder(Transformer_NonRecursive):
         return ast.StageCriterion(self._span(meta), c[0], c[1])
 
     def route_decl(self, meta: Any, c: list[Any]) -> ast.RouteDecl:
-        return ast.RouteDecl(self._span(meta), c[0], tuple(x for x in c[1:] if isinstance(x, ast.RouteEntry)))
+        entries = tuple(x for x in c[1:] if isinstance(x, ast.RouteEntry))
+        return ast.RouteDecl(self._block_span(meta, entries[-1]), c[0], entries)
 
     def route_if(self, meta: Any, c: list[Any]) -> ast.RouteEntry:
         return ast.RouteEntry(self._span(meta), c[0], c[1])
@@ -283,7 +328,8 @@ class AstBuilder(Transformer_NonRecursive):
 
     # ---- tests
     def test_decl(self, meta: Any, c: list[Any]) -> ast.TestDecl:
-        return ast.TestDecl(self._span(meta), c[0], tuple(x for x in c[1:] if isinstance(x, ast.Node)))
+        items = tuple(x for x in c[1:] if isinstance(x, (ast.AsOf, ast.LeadLiteral, ast.Expect)))
+        return ast.TestDecl(self._block_span(meta, items[-1]), c[0], items)
 
     def as_of_item(self, meta: Any, c: list[Any]) -> ast.AsOf:
         return ast.AsOf(self._span(meta), c[0])
