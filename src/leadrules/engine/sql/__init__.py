@@ -1,0 +1,37 @@
+"""The batch engine: a checked ruleset as one SQL query over `leads` and `events` tables.
+
+`export_sql(model, dialect)` is what `leadrules export --to sql` prints; `duckdb_engine.run`
+evaluates lead files in-process with DuckDB using the same query.
+"""
+
+from __future__ import annotations
+
+from leadrules import model as m
+from leadrules.engine.sql.build import CompiledQuery, QuerySource, build_query
+from leadrules.engine.sql.dialects import Dialect, DialectProfile, profile_for
+from leadrules.engine.sql.render import render
+
+__all__ = ["export_sql", "compile_query", "CompiledQuery", "QuerySource", "Dialect", "DialectProfile", "profile_for"]
+
+
+def compile_query(model: m.CheckedModel, dialect: str | Dialect = "duckdb",
+                  source: QuerySource | None = None) -> CompiledQuery:
+    return build_query(model, profile_for(dialect), source)
+
+
+def export_sql(model: m.CheckedModel, dialect: str | Dialect = "duckdb") -> str:
+    """The ruleset as one SQL query for `dialect`, with a header saying how to bind the as-of."""
+    profile = profile_for(dialect)
+    compiled = build_query(model, profile)
+    body = render(compiled.select, profile)
+    header = [
+        f"-- leadrules: ruleset {model.name} version {model.version}, {profile.dialect.value} SQL",
+        "-- inputs: leads (id and one column per declared field), events (lead_id, type, at: UTC timestamp)",
+        f"-- as-of instant: {profile.binding_note}",
+    ]
+    return "\n".join(_comment_safe(line) for line in header) + "\n" + body + ";"
+
+
+def _comment_safe(line: str) -> str:
+    # ruleset names come from the rule file: keep them on this one comment line
+    return " ".join(line.splitlines())
