@@ -2,35 +2,92 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
 import click
 
+from leadrules.config import Config, load_config
 from leadrules.diagnostics import Diagnostic, Severity
+from leadrules.errors import InputError
 from leadrules.io.render import RENDERERS, get_renderer
+from leadrules.lint import lint
+from leadrules.lint.emit import emit_tests
+from leadrules.lint.noqa import apply_noqa
 from leadrules.source import SourceFile
 from leadrules.workspace import collect_rule_files, load_file
 
 __all__ = ["command"]
 
 
+def _codes(values: tuple[str, ...]) -> tuple[str, ...]:
+    """`--select LR1,LR302 --select LR5` → ("LR1", "LR302", "LR5")."""
+    out = []
+    for value in values:
+        for part in value.split(","):
+            code = part.strip().upper()
+            if not code:
+                continue
+            if not (code.startswith("LR") and (code == "LR" or code[2:].isdigit())):
+                raise click.BadParameter(f"'{part.strip()}' is not a code or code prefix (e.g. LR102, LR1)")
+            out.append(code)
+    return tuple(out)
+
+
 @click.command("check")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--format", "output_format", type=click.Choice(RENDERERS), default="text", show_default=True)
-def command(paths: tuple[str, ...], output_format: str) -> None:
+@click.option("--select", "select", multiple=True, metavar="CODES",
+              help="Report only these codes or prefixes (comma-separated), e.g. LR1,LR302.")
+@click.option("--ignore", "ignore", multiple=True, metavar="CODES", help="Do not report these codes or prefixes.")
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+@click.option("--emit-tests", "emit_path", type=click.Path(dir_okay=False), default=None,
+              help="Write the witnesses as `test` blocks to this `tests for` file.")
+def command(paths: tuple[str, ...], output_format: str, select: tuple[str, ...], ignore: tuple[str, ...],
+            strict: bool, emit_path: str | None) -> None:
     """Parse, type-check and lint rule files or folders of *.rules."""
+    selected, ignored = _codes(select), _codes(ignore)
     files = collect_rule_files(paths)
     diagnostics: list[Diagnostic] = []
     sources: dict[str, SourceFile] = {}
+    emitted: list[tuple[Path, str]] = []
     for path in files:
         loaded = load_file(path)
         sources[loaded.source.path] = loaded.source
-        diagnostics.extend(loaded.diagnostics)
+        found = list(loaded.diagnostics)
+        has_errors = any(d.level is Severity.ERROR for d in found)
+        if loaded.model is not None and not has_errors:
+            config: Config = load_config(path).with_overrides(selected, ignored)
+            findings = lint(loaded.model, config)
+            found.extend(findings)
+            if emit_path is not None and any(d.witness is not None for d in findings):
+                kept = apply_noqa(findings, loaded.source)
+                relative = os.path.relpath(Path(path).resolve(), Path(emit_path).resolve().parent)
+                emitted.append((path, emit_tests(loaded.model, kept, Path(relative).as_posix())))
+        diagnostics.extend(apply_noqa(found, loaded.source))
+    if emit_path is not None:
+        _write_tests(Path(emit_path), emitted)
     text = get_renderer(output_format)(diagnostics, sources)
     if text:
         click.echo(text, nl=False)
+    errors = sum(d.level is Severity.ERROR for d in diagnostics)
+    warnings = sum(d.level is Severity.WARNING for d in diagnostics)
     if output_format == "text":
-        errors = sum(d.level is Severity.ERROR for d in diagnostics)
-        click.echo(f"{len(files)} file(s) checked, {errors} error(s), {len(diagnostics) - errors} other finding(s)",
-                   err=True)
-    sys.exit(1 if any(d.level is Severity.ERROR for d in diagnostics) else 0)
+        click.echo(f"{len(files)} file(s) checked, {errors} error(s), {warnings} warning(s), "
+                   f"{len(diagnostics) - errors - warnings} info", err=True)
+    failed = errors > 0 or (strict and warnings > 0)
+    sys.exit(1 if failed else 0)
+
+
+def _write_tests(target: Path, emitted: list[tuple[Path, str]]) -> None:
+    if len(emitted) > 1:
+        names = ", ".join(str(p) for p, _ in emitted)
+        raise InputError(f"--emit-tests writes one `tests for` file; witnesses came from several rulesets ({names})")
+    text = emitted[0][1] if emitted else ""
+    if not text:
+        return
+    try:
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{target}: cannot write ({exc.strerror or exc})") from None

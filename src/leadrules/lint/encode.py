@@ -1,0 +1,434 @@
+"""CheckedModel → z3 terms with exactly the evaluator's semantics, shared by every lint rule.
+
+Values are encoded as a pair (known, value) and conditions as a pair (is_true, is_false),
+which is Kleene three-valued logic: an unknown condition has both members false.
+
+- integer fields are z3 Int, number fields z3 Real (exact rationals from Decimal), booleans
+  z3 Bool, text/`one of`/email fields z3 String, dates an Int day number, timestamps an Int
+  count of microseconds since the epoch (Python datetimes have microsecond resolution).
+- an optional field has a `present` flag; a required field is always present.
+- `email.domain` is a lower-case String without '@' that the email ends with after an '@';
+  an email without '@' has a missing domain.
+- events are counts per declared window, ordered: count in a shorter window ≤ count in a
+  longer one ≤ total. The as-of instant is fixed, so every window is a fixed interval.
+- scores are z3 Real variables defined as clamped sums of capped rule contributions; bands
+  are an If-chain over their entries, missing when the score falls in none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+
+import z3
+
+from leadrules import model as m
+
+__all__ = ["Encoding", "Cond", "Val", "encode", "real", "EPOCH"]
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def real(value: Decimal | int | Fraction) -> z3.ArithRef:
+    """An exact z3 rational for a Decimal (never through a binary float)."""
+    fraction = Fraction(value)
+    return z3.RealVal(fraction.numerator) / z3.RealVal(fraction.denominator) if fraction.denominator != 1 \
+        else z3.RealVal(fraction.numerator)
+
+
+@dataclass(frozen=True)
+class Cond:
+    """A condition under three-valued logic: `true` and `false` are never both satisfied."""
+
+    true: z3.BoolRef
+    false: z3.BoolRef
+
+    @property
+    def unknown(self) -> z3.BoolRef:
+        return z3.And(z3.Not(self.true), z3.Not(self.false))
+
+
+@dataclass(frozen=True)
+class Val:
+    """A value that may be missing: `value` means something only where `known` holds."""
+
+    known: z3.BoolRef
+    value: z3.ExprRef
+
+
+@dataclass(frozen=True)
+class FieldVars:
+    field: m.Field
+    present: z3.BoolRef
+    value: z3.ExprRef
+    # email fields only: whether it has an '@' and the (lower-case) domain after the last one
+    has_at: z3.BoolRef | None = None
+    domain: z3.SeqRef | None = None
+
+
+@dataclass
+class Encoding:
+    """z3 variables and definitions for one model. `base` are the constraints every valid
+    lead satisfies (types, ranges, `one of`, window order) plus the definitions of scores."""
+
+    model: m.CheckedModel
+    fields: dict[str, FieldVars] = field(default_factory=dict)
+    counts: dict[tuple[str, int | None], z3.ArithRef] = field(default_factory=dict)
+    # per event: the window lengths in seconds it is counted over, ascending; None (all) last
+    event_windows: dict[str, list[int | None]] = field(default_factory=dict)
+    scores: dict[str, z3.ArithRef] = field(default_factory=dict)
+    score_bounds: dict[str, tuple[Decimal | None, Decimal | None]] = field(default_factory=dict)
+    base: list[z3.BoolRef] = field(default_factory=list)
+    _conditions: dict[str, Cond] = field(default_factory=dict)
+    _conds: dict[m.Expr, Cond] = field(default_factory=dict)
+    _vals: dict[m.Expr, Val] = field(default_factory=dict)
+
+    def windows_by_event(self) -> dict[str, list[int | None]]:
+        return self.event_windows
+
+    # ---- atoms -------------------------------------------------------------------------
+    def count(self, event: str, window: m.Window | None) -> z3.ArithRef:
+        return self.counts[(event, window.seconds if window is not None else None)]
+
+    def cond(self, expr: m.Expr) -> Cond:
+        """The (is true, is false) pair of a boolean expression."""
+        cached = self._conds.get(expr)
+        if cached is None:
+            cached = self._conds[expr] = self._cond(expr)
+        return cached
+
+    def val(self, expr: m.Expr) -> Val:
+        cached = self._vals.get(expr)
+        if cached is None:
+            cached = self._vals[expr] = self._val(expr)
+        return cached
+
+    def condition(self, name: str) -> Cond:
+        return self._conditions[name]
+
+    def _cond(self, e: m.Expr) -> Cond:
+        if isinstance(e, m.Const):
+            truth = bool(e.value)
+            return Cond(z3.BoolVal(truth), z3.BoolVal(not truth))
+        if isinstance(e, m.ConditionValue):
+            return self._conditions[e.condition]
+        if isinstance(e, m.FieldValue):
+            v = self.fields[e.field]
+            return Cond(z3.And(v.present, v.value), z3.And(v.present, z3.Not(v.value)))
+        if isinstance(e, m.HasEvent):
+            n = self.count(e.event, e.window)
+            return Cond(n >= 1, n == 0)
+        if isinstance(e, m.Not):
+            inner = self.cond(e.operand)
+            return Cond(inner.false, inner.true)
+        if isinstance(e, m.And):
+            parts = [self.cond(p) for p in e.operands]
+            return Cond(z3.And([p.true for p in parts]), z3.Or([p.false for p in parts]))
+        if isinstance(e, m.Or):
+            parts = [self.cond(p) for p in e.operands]
+            return Cond(z3.Or([p.true for p in parts]), z3.And([p.false for p in parts]))
+        if isinstance(e, m.Presence):
+            known = self._known(e.subject)
+            return Cond(known, z3.Not(known)) if e.present else Cond(z3.Not(known), known)
+        if isinstance(e, m.Compare):
+            left, right = self.val(e.left), self.val(e.right)
+            known = z3.And(left.known, right.known)
+            holds = _compare(e.op, left.value, right.value)
+            return Cond(z3.And(known, holds), z3.And(known, z3.Not(holds)))
+        if isinstance(e, m.InSet):
+            subject = self.val(e.subject)
+            member = z3.Or([subject.value == self._literal(v, e.subject.type) for v in e.values]) \
+                if e.values else z3.BoolVal(False)
+            yes, no = z3.And(subject.known, member), z3.And(subject.known, z3.Not(member))
+            return Cond(no, yes) if e.negated else Cond(yes, no)
+        if isinstance(e, m.TextTest):
+            subject, pattern = self.val(e.subject), self.val(e.pattern)
+            known = z3.And(subject.known, pattern.known)
+            s, p = subject.value, pattern.value
+            assert isinstance(s, z3.SeqRef) and isinstance(p, z3.SeqRef)
+            holds = {"starts with": z3.PrefixOf(p, s), "ends with": z3.SuffixOf(p, s),
+                     "contains": z3.Contains(s, p)}[e.op]
+            return Cond(z3.And(known, holds), z3.And(known, z3.Not(holds)))
+        raise TypeError(f"not a condition: {type(e).__name__}")
+
+    def _known(self, e: m.Expr) -> z3.BoolRef:
+        if e.type == "boolean":
+            c = self.cond(e)
+            return z3.Or(c.true, c.false)
+        return self.val(e).known
+
+    def _literal(self, value: Decimal | str, value_type: str) -> z3.ExprRef:
+        if isinstance(value, str):
+            return z3.StringVal(value)
+        return real(value)
+
+    def _val(self, e: m.Expr) -> Val:
+        yes = z3.BoolVal(True)
+        if isinstance(e, m.Const):
+            value = e.value
+            if isinstance(value, bool):
+                return Val(yes, z3.BoolVal(value))
+            if isinstance(value, Decimal):
+                return Val(yes, real(value))
+            if isinstance(value, str):
+                return Val(yes, z3.StringVal(value))
+            if isinstance(value, dt.datetime):
+                return Val(yes, z3.IntVal(micros(value)))
+            return Val(yes, z3.IntVal(value.toordinal()))
+        if isinstance(e, m.FieldValue):
+            v = self.fields[e.field]
+            value_ref = v.value
+            if v.field.kind == "integer":
+                value_ref = z3.ToReal(value_ref)  # type: ignore[arg-type]
+            return Val(v.present, value_ref)
+        if isinstance(e, m.EmailDomain):
+            v = self.fields[e.field]
+            assert v.has_at is not None and v.domain is not None
+            return Val(z3.And(v.present, v.has_at), v.domain)
+        if isinstance(e, m.ScoreValue):
+            return Val(yes, self.scores[e.score])
+        if isinstance(e, m.BandValue):
+            return self._band(e.band)
+        if isinstance(e, m.EventCount):
+            return Val(yes, z3.ToReal(self.count(e.event, e.window)))
+        if isinstance(e, m.Linear):
+            parts = [(c, self.val(t)) for c, t in e.terms]
+            total: z3.ArithRef = real(e.constant)
+            for coefficient, part in parts:
+                total = total + real(coefficient) * part.value  # type: ignore[operator]
+            return Val(z3.And([p.known for _, p in parts]), total)
+        if e.type == "boolean":
+            c = self.cond(e)
+            return Val(z3.Or(c.true, c.false), c.true)
+        raise TypeError(f"not a value: {type(e).__name__}")
+
+    def _band(self, name: str) -> Val:
+        band = self.model.bands[name]
+        score = self.scores[band.score]
+        value: z3.ExprRef = z3.StringVal("")
+        inside = [band_contains(entry, score) for entry in band.entries]
+        for entry, test in reversed(list(zip(band.entries, inside, strict=True))):
+            value = z3.If(test, z3.StringVal(entry.label), value)
+        return Val(z3.Or(inside) if inside else z3.BoolVal(False), value)
+
+    # ---- funnel ------------------------------------------------------------------------
+    def fires(self, disqualifier: m.Disqualifier) -> z3.BoolRef:
+        return self.cond(disqualifier.condition).true
+
+    def disqualified(self) -> z3.BoolRef:
+        return z3.Or([self.fires(d) for d in self.model.global_disqualifiers] or [z3.BoolVal(False)])
+
+    def blocked(self, stage: str) -> z3.BoolRef:
+        index = self.model.stage_index(stage)
+        blockers = [self.fires(d) for d in self.model.scoped_disqualifiers
+                    if d.at is not None and self.model.stage_index(d.at) <= index]
+        return z3.Or(blockers) if blockers else z3.BoolVal(False)
+
+    def qualifies(self, stage: str) -> z3.BoolRef:
+        """The stage's criterion is true and no true scoped disqualifier blocks it."""
+        criterion = self.model.criteria.get(stage)
+        if criterion is None:
+            return z3.BoolVal(False)
+        return z3.And(self.cond(criterion.condition).true, z3.Not(self.blocked(stage)))
+
+    def ends_in(self, stage: str) -> z3.BoolRef:
+        """The lead's final stage is `stage` (the reserved `Disqualified` included)."""
+        if stage == m.DISQUALIFIED:
+            return self.disqualified()
+        stages = self.model.stages
+        index = stages.index(stage)
+        later = [z3.Not(self.qualifies(s)) for s in stages[index + 1:]]
+        here = z3.BoolVal(True) if index == 0 else self.qualifies(stage)
+        return z3.And([z3.Not(self.disqualified()), here, *later])
+
+    def selects(self, route: m.Route, index: int) -> z3.BoolRef:
+        """Entry `index` of the route is the one the lead is routed by."""
+        earlier = [z3.Not(self.cond(entry.condition).true) for entry in route.entries[:index]
+                   if entry.condition is not None]
+        condition = route.entries[index].condition
+        assert condition is not None
+        return z3.And([self.ends_in(route.stage), *earlier, self.cond(condition).true])
+
+
+def micros(value: dt.datetime) -> int:
+    delta = value - EPOCH
+    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def band_contains(entry: m.BandEntry, score: z3.ArithRef) -> z3.BoolRef:
+    tests = []
+    if entry.low is not None:
+        tests.append(score >= real(entry.low))
+    if entry.high is not None:
+        tests.append(score < real(entry.high))
+    return z3.And(tests) if tests else z3.BoolVal(True)
+
+
+def _compare(op: str, left: z3.ExprRef, right: z3.ExprRef) -> z3.BoolRef:
+    if op == "==":
+        return left == right  # type: ignore[return-value]
+    if op == "!=":
+        return left != right  # type: ignore[return-value]
+    a, b = left, right
+    return {"<": lambda: a < b, "<=": lambda: a <= b, ">": lambda: a > b,  # type: ignore[operator]
+            ">=": lambda: a >= b}[op]()  # type: ignore[operator]
+
+
+_UPPER_OR_AT = z3.Union(z3.Range("A", "Z"), z3.Re("@"))
+_PRINTABLE = z3.Range(" ", "~")
+
+
+def _domain_ok(domain: z3.SeqRef) -> z3.BoolRef:
+    """A domain as `.domain` yields it: lower case, no '@' (and, to keep witnesses
+    reproducible through Python's lower(), printable ASCII)."""
+    return z3.And(
+        z3.InRe(domain, z3.Star(_PRINTABLE)),
+        z3.Not(z3.InRe(domain, z3.Concat(z3.Star(z3.AllChar(z3.ReSort(z3.StringSort()))), _UPPER_OR_AT,
+                                         z3.Star(z3.AllChar(z3.ReSort(z3.StringSort())))))),
+    )
+
+
+def _used_windows(model: m.CheckedModel) -> dict[str, set[int | None]]:
+    used: dict[str, set[int | None]] = {name: {None} for name in model.events}
+    windows: dict[int, m.Window] = {}
+
+    def visit(expr: m.Expr) -> None:
+        stack = [expr]
+        while stack:
+            e = stack.pop()
+            if isinstance(e, (m.HasEvent, m.EventCount)) and e.window is not None:
+                used[e.event].add(e.window.seconds)
+                windows[e.window.seconds] = e.window
+            stack.extend(m.children(e))
+
+    for expr in all_expressions(model):
+        visit(expr)
+    for score in model.scores.values():
+        for rule in score.rules:
+            if isinstance(rule, m.PerEventRule) and rule.window is not None:
+                used[rule.event].add(rule.window.seconds)
+    return used
+
+
+def all_expressions(model: m.CheckedModel) -> list[m.Expr]:
+    """Every top-level condition of the model, in declaration order of its kind."""
+    out: list[m.Expr] = [c.expr for c in model.conditions.values()]
+    for score in model.scores.values():
+        out.extend(r.condition for r in score.rules if isinstance(r, m.IfRule))
+    out.extend(d.condition for d in model.disqualifiers)
+    out.extend(c.condition for c in model.criteria.values())
+    for route in model.routes.values():
+        out.extend(e.condition for e in route.entries if e.condition is not None)
+    return out
+
+
+def _capped(points: z3.ArithRef, cap: Decimal | None) -> z3.ArithRef:
+    if cap is None:
+        return points
+    limit = real(cap)
+    return z3.If(points > limit, limit, z3.If(points < -limit, -limit, points))  # type: ignore[return-value]
+
+
+def encode(model: m.CheckedModel) -> Encoding:
+    """Build the variables, validity constraints and definitions of a model."""
+    enc = Encoding(model)
+    uses_domain = _fields_with_domain(model)
+    for name, f in model.fields.items():
+        present = z3.Bool(f"present:{name}") if f.optional else z3.BoolVal(True)
+        value: z3.ExprRef
+        has_at: z3.BoolRef | None = None
+        domain: z3.SeqRef | None = None
+        if f.kind == "integer":
+            value = z3.Int(f"field:{name}")
+        elif f.kind == "number":
+            value = z3.Real(f"field:{name}")
+        elif f.kind == "boolean":
+            value = z3.Bool(f"field:{name}")
+        elif f.kind in ("date", "timestamp"):
+            value = z3.Int(f"field:{name}")
+        else:
+            value = z3.String(f"field:{name}")
+        if f.kind in ("integer", "number"):
+            if f.low is not None:
+                enc.base.append(z3.Implies(present, value >= real(f.low)))  # type: ignore[operator]
+            if f.high is not None:
+                enc.base.append(z3.Implies(present, value <= real(f.high)))  # type: ignore[operator]
+        if f.kind == "date":
+            enc.base.append(z3.And(value >= dt.date.min.toordinal(), value <= dt.date.max.toordinal()))  # type: ignore[operator]
+        if f.kind == "timestamp":
+            low = micros(dt.datetime(1, 1, 2, tzinfo=dt.timezone.utc))
+            high = micros(dt.datetime(9999, 12, 30, tzinfo=dt.timezone.utc))
+            enc.base.append(z3.And(value >= low, value <= high))  # type: ignore[operator]
+        if f.kind == "choice":
+            enc.base.append(z3.Or([value == z3.StringVal(c) for c in f.choices]))
+        if f.kind == "email" and name in uses_domain:
+            has_at = z3.Bool(f"has_at:{name}")
+            domain = z3.String(f"domain:{name}")
+            local = z3.String(f"local:{name}")
+            assert isinstance(value, z3.SeqRef)
+            enc.base.append(z3.If(
+                has_at,
+                z3.And(value == z3.Concat(local, z3.StringVal("@"), domain), _domain_ok(domain)),
+                z3.Not(z3.Contains(value, z3.StringVal("@"))),
+            ))
+        enc.fields[name] = FieldVars(f, present, value, has_at, domain)
+    for event, seconds in _used_windows(model).items():
+        ordered = sorted((s for s in seconds if s is not None))
+        chain: list[z3.ArithRef] = []
+        enc.event_windows[event] = [*ordered, None]
+        for s in [*ordered, None]:
+            n = z3.Int(f"count:{event}:{s if s is not None else 'all'}")
+            enc.counts[(event, s)] = n
+            enc.base.append(n >= 0)
+            if chain:
+                enc.base.append(chain[-1] <= n)
+            chain.append(n)
+    for kind, name in model.order:
+        if kind == "condition":
+            enc._conditions[name] = enc.cond(model.conditions[name].expr)
+        elif kind == "score":
+            _define_score(enc, model.scores[name])
+    # scores and conditions not reached by `order` (none expected) are defined lazily here
+    for name, score in model.scores.items():
+        if name not in enc.scores:
+            _define_score(enc, score)
+    for name, condition in model.conditions.items():
+        if name not in enc._conditions:
+            enc._conditions[name] = enc.cond(condition.expr)
+    return enc
+
+
+def _define_score(enc: Encoding, score: m.Score) -> None:
+    total: z3.ArithRef = z3.RealVal(0)
+    for rule in score.rules:
+        points = real(rule.points)
+        if isinstance(rule, m.IfRule):
+            total = total + z3.If(enc.cond(rule.condition).true, points, z3.RealVal(0))  # type: ignore[operator]
+        elif isinstance(rule, m.PerEventRule):
+            n = z3.ToReal(enc.count(rule.event, rule.window))
+            total = total + _capped(points * n, rule.cap)  # type: ignore[operator]
+        else:
+            v = enc.fields[rule.field]
+            total = total + z3.If(v.present, _capped(points * z3.ToReal(v.value), rule.cap),  # type: ignore[operator,arg-type]
+                                  z3.RealVal(0))
+    if score.minimum is not None:
+        total = z3.If(total < real(score.minimum), real(score.minimum), total)  # type: ignore[assignment]
+    if score.maximum is not None:
+        total = z3.If(total > real(score.maximum), real(score.maximum), total)  # type: ignore[assignment]
+    variable = z3.Real(f"score:{score.name}")
+    enc.base.append(variable == total)
+    enc.scores[score.name] = variable
+
+
+def _fields_with_domain(model: m.CheckedModel) -> set[str]:
+    found: set[str] = set()
+    for expr in all_expressions(model):
+        stack = [expr]
+        while stack:
+            e = stack.pop()
+            if isinstance(e, m.EmailDomain):
+                found.add(e.field)
+            stack.extend(m.children(e))
+    return found

@@ -1,0 +1,36 @@
+"""Facts several rules need, computed once per lint run and kept on the context."""
+
+from __future__ import annotations
+
+from leadrules import model as m
+from leadrules.lint.context import LintContext
+
+__all__ = ["stage_status", "entry_status", "walk"]
+
+
+def stage_status(ctx: LintContext, stage: str) -> str:
+    """Whether some valid lead ends in `stage`: sat, unsat or unknown."""
+    key = ("stage", stage)
+    if key not in ctx.facts:
+        ctx.facts[key] = ctx.ask(ctx.encoding.ends_in(stage)).status
+    return str(ctx.facts[key])
+
+
+def entry_status(ctx: LintContext, route: m.Route, index: int) -> str:
+    """Whether some valid lead is routed by entry `index` of the route."""
+    key = ("route", route.stage, index)
+    if key not in ctx.facts:
+        ctx.facts[key] = ctx.ask(ctx.encoding.selects(route, index)).status
+    return str(ctx.facts[key])
+
+
+def walk(expr: m.Expr) -> list[m.Expr]:
+    """The expression and all its sub-expressions, outermost first."""
+    out: list[m.Expr] = []
+    stack = [expr]
+    while stack:
+        e = stack.pop()
+        out.append(e)
+        stack.extend(reversed(m.children(e)))
+    return out
+

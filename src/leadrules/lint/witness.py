@@ -1,0 +1,167 @@
+"""z3 model → witness: a complete, valid lead record with its events, plus the as-of instant."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import z3
+
+from leadrules import model as m
+from leadrules.diagnostics import Witness
+from leadrules.lint.encode import EPOCH, Encoding
+from leadrules.values import format_timestamp, json_number
+
+__all__ = ["AS_OF", "AS_OF_TEXT", "build_witness", "NotDecimal"]
+
+AS_OF_TEXT = "2026-11-22T00:00:00Z"
+AS_OF = dt.datetime(2026, 11, 22, tzinfo=dt.timezone.utc)
+
+
+class NotDecimal(Exception):
+    """The solver chose a rational without a short decimal form (1/3, or over 6 places)."""
+
+
+def _decimal(value: z3.ExprRef) -> Decimal:
+    if not isinstance(value, z3.RatNumRef):
+        if isinstance(value, z3.IntNumRef):
+            return Decimal(value.as_long())
+        raise NotDecimal(str(value))
+    fraction = Fraction(value.numerator_as_long(), value.denominator_as_long())
+    denominator = fraction.denominator
+    for prime in (2, 5):
+        while denominator % prime == 0:
+            denominator //= prime
+    if denominator != 1:
+        raise NotDecimal(str(value))
+    exact = Decimal(fraction.numerator) / Decimal(fraction.denominator)
+    exponent = exact.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -6:
+        raise NotDecimal(str(value))  # rule files (emitted tests) take at most 6 decimals
+    return exact
+
+
+def _event_times(windows: list[int], counts: list[int]) -> list[dt.datetime]:
+    """Timestamps for events: counts[i] events inside window i (ascending windows, the last
+    one unbounded), none closer than the window they are counted in."""
+    times: list[dt.datetime] = []
+    previous = 0
+    for index, total in enumerate(counts):
+        extra = total - previous
+        # events in window i but not in window i-1 sit just past the shorter window
+        newest = AS_OF - dt.timedelta(seconds=windows[index - 1]) if index else AS_OF
+        oldest_gap = (windows[index] - (windows[index - 1] if index else 0)) if index < len(windows) else None
+        for k in range(extra):
+            step = k if oldest_gap is None or k < oldest_gap else oldest_gap - 1
+            times.append(newest - dt.timedelta(seconds=step))
+        previous = total
+    return times
+
+
+def build_witness(enc: Encoding, solution: z3.ModelRef) -> Witness:
+    """Read a lead off a satisfying assignment. Raises NotDecimal for a non-decimal number."""
+    lead: dict[str, Any] = {}
+
+    def get(term: z3.ExprRef) -> z3.ExprRef:
+        return solution.eval(term, model_completion=True)
+
+    for name, v in enc.fields.items():
+        f = v.field
+        if f.optional and not z3.is_true(get(v.present)):
+            continue
+        raw = get(v.value)
+        if f.kind == "integer":
+            assert isinstance(raw, z3.IntNumRef)
+            lead[name] = raw.as_long()
+        elif f.kind == "number":
+            lead[name] = json_number(_decimal(raw))
+        elif f.kind == "boolean":
+            lead[name] = z3.is_true(raw)
+        elif f.kind == "date":
+            assert isinstance(raw, z3.IntNumRef)
+            lead[name] = dt.date.fromordinal(raw.as_long()).isoformat()
+        elif f.kind == "timestamp":
+            assert isinstance(raw, z3.IntNumRef)
+            lead[name] = format_timestamp(EPOCH + dt.timedelta(microseconds=raw.as_long()))
+        else:
+            assert isinstance(raw, z3.SeqRef)
+            lead[name] = raw.as_string()
+    events: list[dict[str, str]] = []
+    for event, seconds in enc.windows_by_event().items():
+        counts = []
+        for s in seconds:
+            raw = get(enc.counts[(event, s)])
+            assert isinstance(raw, z3.IntNumRef)
+            counts.append(raw.as_long())
+        bounded = [s for s in seconds if s is not None]
+        for at in _event_times(bounded, counts):
+            events.append({"type": event, "at": format_timestamp(at)})
+    events.sort(key=lambda e: e["at"])
+    lead["events"] = events
+    return Witness(AS_OF_TEXT, lead)
+
+
+def describe_lead(enc: Encoding, lead: dict[str, Any], names: set[str] | None = None) -> str:
+    """A short reading of a lead: 'a lead with role "director", employees 50 and 1 demo_request'."""
+    parts: list[str] = []
+    for name, value in lead.items():
+        if name == "events" or (names is not None and name not in names):
+            continue
+        parts.append(f"{name} {_show(value)}")
+    counts: dict[str, int] = {}
+    for event in lead.get("events", []):
+        counts[event["type"]] = counts.get(event["type"], 0) + 1
+    for event, n in counts.items():
+        if names is None or event in names:
+            parts.append(f"{n} {event}")
+    missing = [n for n, f in enc.model.fields.items() if f.optional and n not in lead
+               and (names is None or n in names)]
+    parts.extend(f"no {n}" for n in missing)
+    if not parts:
+        return "a lead"
+    if len(parts) == 1:
+        return "a lead with " + parts[0]
+    return "a lead with " + ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return str(value)
+
+
+def lead_names(exprs: list[m.Expr], model: m.CheckedModel | None = None) -> set[str]:
+    """Fields and events an expression reads, through conditions, scores and bands when the
+    model is given (for short readings and for pairing rules)."""
+    found: set[str] = set()
+    seen: set[str] = set()
+    stack = list(exprs)
+    while stack:
+        e = stack.pop()
+        if isinstance(e, (m.FieldValue, m.EmailDomain)):
+            found.add(e.field)
+        elif isinstance(e, (m.HasEvent, m.EventCount)):
+            found.add(e.event)
+        elif model is not None and isinstance(e, (m.ConditionValue, m.ScoreValue, m.BandValue)):
+            name = e.condition if isinstance(e, m.ConditionValue) else e.score if isinstance(e, m.ScoreValue) else e.band
+            if name in seen:
+                continue
+            seen.add(name)
+            if isinstance(e, m.ConditionValue):
+                stack.append(model.conditions[e.condition].expr)
+            elif isinstance(e, m.BandValue):
+                stack.append(m.ScoreValue(model.bands[e.band].score, e.span))
+            else:
+                for rule in model.scores[e.score].rules:
+                    if isinstance(rule, m.IfRule):
+                        stack.append(rule.condition)
+                    elif isinstance(rule, m.PerEventRule):
+                        found.add(rule.event)
+                    else:
+                        found.add(rule.field)
+        stack.extend(m.children(e))
+    return found
