@@ -1,13 +1,148 @@
-"""`leadrules eval` (wired by its own issue)."""
+"""`leadrules eval RULESET [LEADS]`: evaluate leads; one output record per input record."""
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import os
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
 import click
 
-__all__ = ["command"]
+from leadrules.io.leads import WRITERS, EvalSummary, lead_format, open_output, read_leads
+from leadrules.io.render import get_renderer
+from leadrules.model import CheckedModel
+from leadrules.workspace import LoadedFile, load_file
+
+__all__ = ["command", "parse_as_of", "load_model_or_exit"]
+
+EXIT_OK, EXIT_RULESET, EXIT_USAGE, EXIT_INVALID = 0, 1, 2, 3
+_PROGRESS_BYTES = 32 * 1024 * 1024  # show a progress bar for inputs at least this big
+_AUTO_DUCKDB_BYTES = 256 * 1024 * 1024  # `--engine auto` hands files this big to DuckDB
+
+
+def parse_as_of(value: str | None) -> dt.datetime:
+    """`--as-of`, or the current time in UTC (the only place the clock is read)."""
+    if value is None:
+        return dt.datetime.now(dt.timezone.utc)
+    from leadrules.engine.validate import parse_lead_timestamp
+
+    parsed = parse_lead_timestamp(value)
+    if parsed is None:
+        raise click.BadParameter(f"expected a timestamp (ISO 8601), found {value!r}", param_hint="--as-of")
+    return parsed
+
+
+def load_model_or_exit(path: str) -> CheckedModel:
+    """Load a ruleset; on errors print the diagnostics (text renderer) and exit 1."""
+    loaded: LoadedFile = load_file(path)
+    if loaded.model is None:
+        text = get_renderer("text")(loaded.diagnostics, {loaded.source.path: loaded.source})
+        click.echo(text or f"{path}: not a ruleset (a `tests for` file?)\n", err=True, nl=False)
+        sys.exit(EXIT_RULESET)
+    return loaded.model
+
+
+def _duckdb_run() -> Callable[..., EvalSummary] | None:
+    try:
+        from leadrules.engine.sql.duckdb_engine import run
+    except ImportError:
+        return None
+    return run  # type: ignore[no-any-return]
+
+
+@contextlib.contextmanager
+def _progress(path: str | None) -> Iterator[Callable[[int], None] | None]:
+    """A rich progress bar on stderr, only for a big input file and a terminal."""
+    if path is None or path == "-" or not sys.stderr.isatty():
+        yield None
+        return
+    try:
+        size = os.path.getsize(path)
+    except OSError:
+        size = 0
+    if size < _PROGRESS_BYTES:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
+                  TimeRemainingColumn(), console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("evaluating", total=size)
+        yield lambda n: bar.advance(task, n)
 
 
 @click.command("eval")
-def command() -> None:
-    """Not available yet."""
-    raise click.UsageError("'eval' is not available in this build")
+@click.argument("ruleset")
+@click.argument("leads", required=False)
+@click.option("--as-of", "as_of_text", metavar="TS", help="evaluation instant (ISO 8601); default: now, UTC")
+@click.option("--events", "events_path", metavar="FILE", help="CSV of events: lead_id,type,at")
+@click.option("--format", "output_format", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("-o", "--output", "output_path", metavar="FILE", help="write results here (atomically), not stdout")
+@click.option("--explain", is_flag=True, help="add the ledger of each evaluation to its record")
+@click.option("--engine", type=click.Choice(["python", "duckdb", "auto"]), default="auto", show_default=True)
+def command(ruleset: str, leads: str | None, as_of_text: str | None, events_path: str | None,
+            output_format: str, output_path: str | None, explain: bool, engine: str) -> None:
+    """Evaluate LEADS (.jsonl, .json array, .csv; '-' or absent: JSON Lines on stdin).
+
+    Exit status: 0 all records evaluated, 3 some records invalid (their error records are in
+    the output), 1 the ruleset has errors, 2 usage or I/O error."""
+    as_of = parse_as_of(as_of_text)
+    model = load_model_or_exit(ruleset)
+    run_sql = _duckdb_run() if engine != "python" else None
+    if engine == "duckdb" and run_sql is None:
+        raise click.UsageError("the DuckDB engine is not available in this build; use --engine python")
+    if engine == "duckdb" and explain:
+        raise click.UsageError("--explain needs --engine python")
+    use_sql = run_sql is not None and (engine == "duckdb" or _auto_prefers_sql(leads, explain))
+    if use_sql:
+        assert run_sql is not None
+        if leads is None or leads == "-":
+            raise click.UsageError("the DuckDB engine reads a leads file, not stdin")
+        summary = run_sql(model, leads, events_path, as_of, output_format, output_path)
+    else:
+        summary = _run_python(model, leads, events_path, as_of, output_format, output_path, explain)
+    sys.exit(EXIT_INVALID if summary.invalid else EXIT_OK)
+
+
+def _auto_prefers_sql(leads: str | None, explain: bool) -> bool:
+    if explain or leads is None or leads == "-" or lead_format(leads) == "json":
+        return False
+    try:
+        return os.path.getsize(leads) >= _AUTO_DUCKDB_BYTES
+    except OSError:
+        return False
+
+
+def _run_python(model: CheckedModel, leads: str | None, events_path: str | None, as_of: dt.datetime,
+                output_format: str, output_path: str | None, explain: bool) -> EvalSummary:
+    from leadrules.engine.python import compile_model
+
+    evaluator = compile_model(model)
+    count = invalid = 0
+    with _progress(leads) as progress, read_leads(leads, model, events_path, progress) as records, \
+            open_output(output_path) as stream:
+        writer: Any = WRITERS[output_format](stream, model, explain)
+        write = writer.write
+        if explain:
+            for number, lead in enumerate(records, 1):
+                explanation = evaluator.explain(lead, as_of, record=number)
+                record = explanation.record
+                if explanation.valid:
+                    record = {**record, "explain": explanation.ledger(model)}
+                else:
+                    invalid += 1
+                write(record)
+                count = number
+        else:
+            for record in evaluator.evaluate_many(records, as_of):
+                count += 1
+                if "error" in record:
+                    invalid += 1
+                write(record)
+        writer.close()
+    return EvalSummary(count, invalid)
+

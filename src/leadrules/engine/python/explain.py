@@ -1,0 +1,383 @@
+"""The ledger behind one evaluation, for `leadrules explain` and `eval --explain`.
+
+`build_explanation` reads the tuple the generated `trace` function returns (points of every
+rule, truth of every disqualifier, criterion and route entry, event counts, scores, bands,
+conditions) and adds, for the next stage up, the truth of each clause of its criterion with
+the values involved. Clause truth is worked out here by a small interpreter over the traced
+values; the criterion as a whole always comes from the compiled code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any
+
+from leadrules import model as m
+from leadrules.engine.python.codegen import GeneratedModule
+from leadrules.engine.validate import ValidLead
+from leadrules.jsontext import dumps
+from leadrules.values import format_number, format_timestamp, json_number
+
+__all__ = ["Explanation", "RuleTrace", "Clause", "NextStage", "build_explanation", "describe", "describe_rule"]
+
+Truth = bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class RuleTrace:
+    score: str
+    index: int  # position of the rule within its score, from 0
+    label: str | None
+    kind: str  # "if" | "per_event" | "per_field"
+    fired: bool
+    points: Decimal
+    text: str = ""  # the rule as written, e.g. "+10 per ebook_download (max 20)"
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """One `and`-part of a criterion: its text, truth and the values it looked at."""
+
+    text: str
+    truth: Truth
+    values: str  # e.g. "has 30", "none", "employees is missing"
+
+    @property
+    def lacking(self) -> str:
+        """How `explain` says what is missing: `engagement > 50 (has 30)`."""
+        return f"{self.text} ({self.values})" if self.values else self.text
+
+
+@dataclass(frozen=True, slots=True)
+class NextStage:
+    stage: str
+    truth: Truth  # of its whole criterion
+    clauses: tuple[Clause, ...]
+    blocked_by: tuple[str, ...]  # true scoped disqualifiers that block it
+
+    def summary(self) -> str:
+        """`SQL needs engagement > 50 (has 30) and a pricing_page_view (none)`."""
+        parts = []
+        if self.blocked_by:
+            parts.append("is blocked by " + ", ".join(self.blocked_by))
+        lacking = [c.lacking for c in self.clauses if c.truth is not True]
+        if lacking:
+            parts.append("needs " + " and ".join(lacking))
+        if not parts:
+            return f"{self.stage}: criterion met"
+        return f"{self.stage} " + "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class Explanation:
+    record: dict[str, Any]
+    rules: tuple[RuleTrace, ...] = ()
+    disqualifiers: tuple[tuple[str, Truth], ...] = ()
+    criteria: dict[str, Truth] = field(default_factory=dict)
+    routes: dict[str, tuple[Truth, ...]] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)  # field → typed value (None = missing)
+    counts: dict[str, int] = field(default_factory=dict)  # "ebook_download in last 30 days" → n
+    scores: dict[str, int | Decimal] = field(default_factory=dict)
+    bands: dict[str, str | None] = field(default_factory=dict)
+    conditions: dict[str, Truth] = field(default_factory=dict)
+    next_stage: NextStage | None = None
+
+    @property
+    def valid(self) -> bool:
+        return "error" not in self.record
+
+    def ledger(self, model: m.CheckedModel) -> dict[str, Any]:
+        """The `"explain"` value of `eval --explain`: what fired and what the next stage lacks."""
+        reasons = {d.code: d for d in model.disqualifiers}
+        return {
+            "rules": [
+                {"score": r.score, "rule": r.text, **({"label": r.label} if r.label else {}),
+                 "points": json_number(r.points)}
+                for r in self.rules if r.fired
+            ],
+            "disqualifiers": [
+                {"code": code, "reason": reasons[code].reason, "at": reasons[code].at}
+                for code, truth in self.disqualifiers if truth is True
+            ],
+            "next_stage": None if self.next_stage is None else {
+                "stage": self.next_stage.stage,
+                "blocked_by": list(self.next_stage.blocked_by),
+                "lacks": [c.lacking for c in self.next_stage.clauses if c.truth is not True],
+            },
+        }
+
+
+# ---- describing the model in rule-file words ---------------------------------------------
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, Decimal)):
+        return format_number(value)
+    if isinstance(value, dt.datetime):
+        return dumps(format_timestamp(value))
+    if isinstance(value, dt.date):
+        return dumps(value.isoformat())
+    if value is None:
+        return "missing"
+    return dumps(value)
+
+
+def _window(window: m.Window | None) -> str:
+    return f" {window}" if window is not None else ""
+
+
+def describe(expr: m.Expr, model: m.CheckedModel | None = None, nested: bool = False) -> str:
+    """An expression in rule-file syntax (lists shown by name when the model declares them)."""
+    def sub(e: m.Expr) -> str:
+        return describe(e, model, nested=True)
+
+    if isinstance(expr, m.Const):
+        return _show(expr.value)
+    if isinstance(expr, m.FieldValue):
+        return expr.field
+    if isinstance(expr, m.EmailDomain):
+        return f"{expr.field}.domain"
+    if isinstance(expr, m.ScoreValue):
+        return expr.score
+    if isinstance(expr, m.BandValue):
+        return expr.band
+    if isinstance(expr, m.ConditionValue):
+        return expr.condition
+    if isinstance(expr, m.EventCount):
+        return f"count({expr.event}{_window(expr.window)})"
+    if isinstance(expr, m.HasEvent):
+        return f"has {expr.event}{_window(expr.window)}"
+    if isinstance(expr, m.Linear):
+        text = ""
+        for coefficient, term in expr.terms:
+            magnitude = abs(coefficient)
+            piece = sub(term) if magnitude == 1 else f"{format_number(magnitude)} * {sub(term)}"
+            if not text:
+                text = piece if coefficient > 0 else f"-{piece}"
+            else:
+                text += f" {'+' if coefficient > 0 else '-'} {piece}"
+        if expr.constant:
+            text += f" {'+' if expr.constant > 0 else '-'} {format_number(abs(expr.constant))}"
+        return text
+    if isinstance(expr, m.Compare):
+        return f"{sub(expr.left)} {expr.op} {sub(expr.right)}"
+    if isinstance(expr, m.InSet):
+        listed = None
+        if model is not None:
+            listed = next((name for name, values in model.lists.items() if values == expr.values), None)
+        if listed is None:
+            listed = "[" + ", ".join(_show(v) for v in expr.values) + "]"
+        return f"{sub(expr.subject)} {'not in' if expr.negated else 'in'} {listed}"
+    if isinstance(expr, m.TextTest):
+        return f"{sub(expr.subject)} {expr.op} {sub(expr.pattern)}"
+    if isinstance(expr, m.Presence):
+        return f"{sub(expr.subject)} is {'present' if expr.present else 'missing'}"
+    if isinstance(expr, m.Not):
+        return f"not {sub(expr.operand)}"
+    if isinstance(expr, (m.And, m.Or)):
+        word = " and " if isinstance(expr, m.And) else " or "
+        text = word.join(sub(o) for o in expr.operands)
+        return f"({text})" if nested else text
+    return type(expr).__name__
+
+
+def describe_rule(rule: m.ScoreRule, model: m.CheckedModel | None = None) -> str:
+    points = ("+" if rule.points >= 0 else "-") + format_number(abs(rule.points))
+    if isinstance(rule, m.IfRule):
+        return f"{points} if {describe(rule.condition, model)}"
+    if isinstance(rule, m.PerEventRule):
+        text = f"{points} per {rule.event}{_window(rule.window)}"
+    else:
+        text = f"{points} per {rule.field}"
+    return text + (f" (max {format_number(rule.cap)})" if rule.cap is not None else "")
+
+
+# ---- clause truth for the next stage --------------------------------------------------------
+
+
+class _Values:
+    """The values one traced evaluation saw, and a small Kleene interpreter over them."""
+
+    def __init__(self, explanation: Explanation, counts: dict[tuple[str, int | None], int],
+                 domains: dict[str, str | None]) -> None:
+        self.e = explanation
+        self.slot_counts = counts
+        self.domains = domains
+
+    def value(self, expr: m.Expr) -> Any:
+        if isinstance(expr, m.Const):
+            return expr.value
+        if isinstance(expr, m.FieldValue):
+            return self.e.values.get(expr.field)
+        if isinstance(expr, m.EmailDomain):
+            return self.domains.get(expr.field)
+        if isinstance(expr, m.ScoreValue):
+            return self.e.scores[expr.score]
+        if isinstance(expr, m.BandValue):
+            return self.e.bands[expr.band]
+        if isinstance(expr, m.ConditionValue):
+            return self.e.conditions[expr.condition]
+        if isinstance(expr, (m.EventCount, m.HasEvent)):
+            count = self.slot_counts[(expr.event, expr.window.seconds if expr.window else None)]
+            return count if isinstance(expr, m.EventCount) else count > 0
+        if isinstance(expr, m.Linear):
+            total: Any = expr.constant
+            for coefficient, term in expr.terms:
+                v = self.value(term)
+                if v is None:
+                    return None
+                total += coefficient * v
+            return total
+        if isinstance(expr, m.Compare):
+            a, b = self.value(expr.left), self.value(expr.right)
+            if a is None or b is None:
+                return None
+            return {"==": a == b, "!=": a != b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[expr.op]
+        if isinstance(expr, m.InSet):
+            v = self.value(expr.subject)
+            return None if v is None else (v in expr.values) != expr.negated
+        if isinstance(expr, m.TextTest):
+            s, p = self.value(expr.subject), self.value(expr.pattern)
+            if s is None or p is None:
+                return None
+            return s.startswith(p) if expr.op == "starts with" else s.endswith(p) if expr.op == "ends with" else p in s
+        if isinstance(expr, m.Presence):
+            return (self.value(expr.subject) is not None) == expr.present
+        if isinstance(expr, m.Not):
+            v = self.value(expr.operand)
+            return None if v is None else not v
+        if isinstance(expr, (m.And, m.Or)):
+            decisive = isinstance(expr, m.Or)
+            seen = [self.value(o) for o in expr.operands]
+            if decisive in seen:
+                return decisive
+            return None if None in seen else not decisive
+        raise TypeError(type(expr).__name__)
+
+    def involved(self, expr: m.Expr) -> str:
+        """The values of the non-constant parts of a clause: `has 30`, `none`, `x is missing`."""
+        if isinstance(expr, m.HasEvent):
+            count = self.value(m.EventCount(expr.event, expr.window, expr.span))
+            return "none" if count == 0 else f"has {count}"
+        leaves: list[m.Expr] = []
+
+        def walk(e: m.Expr) -> None:
+            if isinstance(e, (m.FieldValue, m.EmailDomain, m.ScoreValue, m.BandValue, m.ConditionValue,
+                              m.EventCount)):
+                if e not in leaves:
+                    leaves.append(e)
+            elif isinstance(e, m.HasEvent):
+                leaves.append(m.EventCount(e.event, e.window, e.span))
+            else:
+                for child in m.children(e):
+                    walk(child)
+
+        walk(expr)
+        shown = []
+        for leaf in leaves:
+            v = self.value(leaf)
+            name = describe(leaf)
+            if v is None:
+                shown.append(f"{name} is missing")
+            elif len(leaves) == 1:
+                shown.append(f"has {_show(v)}")
+            else:
+                shown.append(f"{name} is {_show(v)}")
+        return ", ".join(shown)
+
+
+def _clauses(expr: m.Expr) -> list[m.Expr]:
+    if isinstance(expr, m.And):
+        return [c for operand in expr.operands for c in _clauses(operand)]
+    return [expr]
+
+
+def _clause_text(expr: m.Expr, model: m.CheckedModel) -> str:
+    if isinstance(expr, m.HasEvent):
+        return f"a {expr.event}{_window(expr.window)}"
+    return describe(expr, model)
+
+
+def _window_name(event: str, seconds: int | None, model: m.CheckedModel) -> str:
+    if seconds is None:
+        return event
+    for expr_window in _windows(model):
+        if expr_window.seconds == seconds:
+            return f"{event} {expr_window}"
+    return f"{event} in last {seconds} seconds"
+
+
+def _windows(model: m.CheckedModel) -> list[m.Window]:
+    found: list[m.Window] = []
+
+    def walk(e: m.Expr) -> None:
+        if isinstance(e, (m.HasEvent, m.EventCount)) and e.window is not None:
+            found.append(e.window)
+        for child in m.children(e):
+            walk(child)
+
+    for score in model.scores.values():
+        for rule in score.rules:
+            if isinstance(rule, m.PerEventRule) and rule.window is not None:
+                found.append(rule.window)
+            elif isinstance(rule, m.IfRule):
+                walk(rule.condition)
+    for expr in [c.expr for c in model.conditions.values()] + [d.condition for d in model.disqualifiers] + [
+        c.condition for c in model.criteria.values()
+    ] + [e.condition for r in model.routes.values() for e in r.entries if e.condition is not None]:
+        walk(expr)
+    return found
+
+
+def build_explanation(model: m.CheckedModel, generated: GeneratedModule, record: dict[str, Any],
+                      lead: ValidLead | None, traced: tuple[Any, ...] | None) -> Explanation:
+    if lead is None or traced is None:
+        return Explanation(record=record)
+    _, rule_points, disq, crit, route_truths, counts, domains, scores, bands, conditions = traced
+    rules = []
+    for (score, index, rule), (fired, points) in zip(generated.rules, rule_points, strict=True):
+        kind = "if" if isinstance(rule, m.IfRule) else "per_event" if isinstance(rule, m.PerEventRule) else "per_field"
+        rules.append(RuleTrace(score, index, rule.label, kind, bool(fired), Decimal(points),
+                               describe_rule(rule, model)))
+    slot_counts = dict(zip(generated.slots, counts, strict=True))
+    explanation = Explanation(
+        record=record,
+        rules=tuple(rules),
+        disqualifiers=tuple((d.code, truth) for d, truth in zip(model.disqualifiers, disq, strict=True)),
+        criteria=dict(zip(generated.criteria, crit, strict=True)),
+        routes=dict(zip(generated.routes, route_truths, strict=True)),
+        values=dict(zip(model.fields, lead.values, strict=True)),
+        counts={_window_name(event, seconds, model): n for (event, seconds), n in slot_counts.items()},
+        scores=dict(zip(model.scores, scores, strict=True)),
+        bands=dict(zip(model.bands, bands, strict=True)),
+        conditions=dict(zip(model.conditions, conditions, strict=True)),
+    )
+    next_stage = _next_stage(model, explanation, _Values(explanation, slot_counts,
+                                                         dict(zip(generated.email_fields, domains, strict=True))))
+    if next_stage is None:
+        return explanation
+    return replace(explanation, next_stage=next_stage)
+
+
+def _next_stage(model: m.CheckedModel, e: Explanation, values: _Values) -> NextStage | None:
+    stage = e.record.get("stage")
+    if stage not in model.stages:
+        return None
+    later = [s for s in model.stages[model.stages.index(stage) + 1:] if s in model.criteria]
+    if not later:
+        return None
+    target = later[0]
+    position = model.stages.index(target)
+    blocked_by = tuple(
+        d.code for d, (_, truth) in zip(model.disqualifiers, e.disqualifiers, strict=True)
+        if truth is True and d.at is not None and model.stages.index(d.at) <= position
+    )
+    criterion = model.criteria[target].condition
+    clauses = tuple(
+        Clause(_clause_text(c, model), values.value(c), values.involved(c)) for c in _clauses(criterion)
+    )
+    return NextStage(target, e.criteria.get(target), clauses, blocked_by)

@@ -1,0 +1,278 @@
+"""Lead validation: the single place that turns a raw JSON lead into typed values.
+
+`validate(model, lead, record)` returns `(ValidLead, None)` or `(None, error_record)`.
+Numbers become `Decimal`, dates `datetime.date`, timestamps aware UTC `datetime`; events are
+`(type, at)` pairs of declared types only (events after as-of are kept: the engine decides).
+Error records follow section 5 of the language spec; `field` names the first invalid field in
+declaration order, then `"events"`. The SQL engine reuses this module, so it imports nothing
+from the Python evaluator.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import OrderedDict
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from leadrules import model as m
+from leadrules.jsontext import dumps
+from leadrules.values import format_number
+
+__all__ = [
+    "ValidLead", "Validator", "validate", "validator_for", "parse_lead_timestamp", "parse_lead_date",
+    "error_record", "expected_text", "Unparsable", "TIMESTAMP_PATTERN", "DATE_SHAPE",
+]
+
+UTC = dt.timezone.utc
+
+# Timestamps a lead may carry: ISO 8601 extended format with 'T' (or 't' or a space), minutes,
+# optional seconds and 1-6 fraction digits, and 'Z', an offset +HH:MM, or nothing (UTC).
+TIMESTAMP_PATTERN = (
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt ]([0-9]{2}):([0-9]{2})"
+    r"(?::([0-9]{2})(?:\.([0-9]{1,6}))?)?([Zz]|[+-][0-9]{2}:[0-9]{2})?"
+)
+DATE_SHAPE = r"([0-9]{4})-([0-9]{2})-([0-9]{2})"
+_TIMESTAMP = re.compile(TIMESTAMP_PATTERN)
+_DATE = re.compile(DATE_SHAPE)
+_COMMON_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+_FROMISO = dt.datetime.fromisoformat
+_FOUND_LIMIT = 80
+
+
+def parse_lead_timestamp(text: str) -> dt.datetime | None:
+    """A timestamp as leads carry it (see TIMESTAMP_PATTERN) → aware UTC datetime, or None."""
+    if len(text) == 20 and _COMMON_TIMESTAMP.fullmatch(text):  # the usual "…T10:00:00Z"
+        try:
+            return _FROMISO(text[:19]).replace(tzinfo=UTC)
+        except ValueError:
+            return None
+    match = _TIMESTAMP.fullmatch(text)
+    if match is None:
+        return None
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
+    try:
+        tz = UTC
+        if zone and zone not in ("Z", "z"):
+            sign = -1 if zone[0] == "-" else 1
+            tz = dt.timezone(sign * dt.timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6])))
+        value = dt.datetime(
+            int(year), int(month), int(day), int(hour), int(minute), int(second or 0),
+            int((fraction or "0").ljust(6, "0")), tzinfo=tz,
+        )
+        return value if tz is UTC else value.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None
+
+
+def parse_lead_date(text: str) -> dt.date | None:
+    """`YYYY-MM-DD` → date, or None."""
+    match = _DATE.fullmatch(text)
+    if match is None:
+        return None
+    try:
+        return dt.date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None
+
+
+class Unparsable(NamedTuple):
+    """An input record that is not JSON at all; readers yield it so it gets its error record."""
+
+    problem: str  # a short parser message
+
+
+class ValidLead(NamedTuple):
+    """A validated lead: field values in declaration order (None = missing) and its events."""
+
+    id: Any
+    record: int
+    values: tuple[Any, ...]
+    events: tuple[tuple[str, dt.datetime], ...]
+
+
+def expected_text(fld: m.Field) -> str:
+    """What a field takes, in the words of error messages."""
+    if fld.kind == "integer" or fld.kind == "number":
+        word = "an integer" if fld.kind == "integer" else "a number"
+        if fld.low is not None and fld.high is not None:
+            return f"{word} in {format_number(fld.low)}..{format_number(fld.high)}"
+        return word
+    if fld.kind == "choice":
+        return "one of " + ", ".join(dumps(c) for c in fld.choices)
+    return {
+        "boolean": "true or false",
+        "text": "text",
+        "email": "an email address (text)",
+        "date": "a date (YYYY-MM-DD)",
+        "timestamp": "a timestamp (ISO 8601)",
+    }[fld.kind]
+
+
+def _found(value: Any) -> str:
+    text = dumps(value)
+    return text if len(text) <= _FOUND_LIMIT else text[: _FOUND_LIMIT - 3] + "..."
+
+
+def _kind_of_json(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float, Decimal)):
+        return "a number"
+    if value is None:
+        return "null"
+    return type(value).__name__
+
+
+def error_record(lead_id: Any, record: int, field: str | None, message: str) -> dict[str, Any]:
+    """The output record of an invalid input record."""
+    return {"id": lead_id, "error": {"record": record, "field": field, "message": message}}
+
+
+# field kinds as small ints for the validation loop
+_TEXT, _CHOICE, _INTEGER, _NUMBER, _BOOLEAN, _DATE_KIND, _TIMESTAMP_KIND = range(7)
+_KIND_CODES = {
+    "text": _TEXT, "email": _TEXT, "choice": _CHOICE, "integer": _INTEGER, "number": _NUMBER,
+    "boolean": _BOOLEAN, "date": _DATE_KIND, "timestamp": _TIMESTAMP_KIND,
+}
+_EVENTS_EXPECTED = 'expected a list of {"type": ..., "at": ...} objects'
+
+
+def _number_value(value: Any) -> Decimal | None:
+    """A JSON number as a finite Decimal; None for anything else (booleans included)."""
+    cls = value.__class__
+    if cls is int:
+        return Decimal(value)
+    if cls is Decimal:
+        return value if value.is_finite() else None
+    if cls is float:
+        return Decimal(repr(value)) if value == value and value not in (float("inf"), float("-inf")) else None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(int(value))
+    return None
+
+
+class Validator:
+    """Validation specialised to one model: a flat table of field checks."""
+
+    __slots__ = ("model", "_specs", "_events")
+
+    def __init__(self, model: m.CheckedModel) -> None:
+        self.model = model
+        specs = []
+        for name, fld in model.fields.items():
+            extra: Any = None
+            if fld.kind == "choice":
+                extra = frozenset(fld.choices)
+            elif fld.low is not None and fld.high is not None:
+                extra = (fld.low, fld.high)
+            specs.append((name, _KIND_CODES[fld.kind], not fld.optional, extra, fld))
+        self._specs = tuple(specs)
+        # declared event names mapped to the model's own string objects
+        self._events = {name: name for name in model.events}
+
+    def __call__(self, lead: Any, record: int) -> tuple[ValidLead | None, dict[str, Any] | None]:
+        if not isinstance(lead, Mapping):
+            if isinstance(lead, Unparsable):
+                return None, error_record(record, record, None, f"not a JSON object: {lead.problem}")
+            return None, error_record(record, record, None, f"expected a JSON object, found {_kind_of_json(lead)}")
+        get = lead.get
+        lead_id = get("id")
+        if lead_id is None:
+            lead_id = record
+        values: list[Any] = []
+        append = values.append
+        for name, kind, required, extra, fld in self._specs:
+            value = get(name)
+            if value is None:
+                if required:
+                    return None, error_record(lead_id, record, name, f"{name}: required, found nothing")
+                append(None)
+                continue
+            cls = value.__class__
+            converted: Any = None
+            if kind == _TEXT:
+                if cls is str:
+                    converted = value
+            elif kind == _CHOICE:
+                if cls is str and value in extra:
+                    converted = value
+            elif kind == _INTEGER:
+                number = _number_value(value)
+                if number is not None and number == number.to_integral_value():
+                    converted = number if cls is int else Decimal(int(number))
+                    if extra is not None and not (extra[0] <= converted <= extra[1]):
+                        converted = None
+            elif kind == _NUMBER:
+                converted = _number_value(value)
+                if converted is not None and extra is not None and not (extra[0] <= converted <= extra[1]):
+                    converted = None
+            elif kind == _BOOLEAN:
+                if cls is bool:
+                    converted = value
+            elif kind == _DATE_KIND:
+                if cls is str:
+                    converted = parse_lead_date(value)
+            elif cls is str:  # timestamp
+                converted = parse_lead_timestamp(value)
+            if converted is None:
+                return None, error_record(
+                    lead_id, record, name, f"{name}: expected {expected_text(fld)}, found {_found(value)}"
+                )
+            append(converted)
+        raw_events = get("events")
+        events: tuple[tuple[str, dt.datetime], ...] = ()
+        if raw_events is not None:
+            if not isinstance(raw_events, (list, tuple)):
+                return None, error_record(lead_id, record, "events", f"events: {_EVENTS_EXPECTED}, found {_found(raw_events)}")
+            declared = self._events
+            kept = []
+            for index, event in enumerate(raw_events):
+                if not isinstance(event, Mapping):
+                    return None, error_record(
+                        lead_id, record, "events",
+                        f"events: {_EVENTS_EXPECTED}, found {_found(event)} at events[{index}]",
+                    )
+                kind_name = event.get("type")
+                event_name = declared.get(kind_name) if kind_name.__class__ is str else None
+                if event_name is None:
+                    continue  # undeclared types are ignored
+                at = event.get("at")
+                stamp = parse_lead_timestamp(at) if at.__class__ is str else None
+                if stamp is None:
+                    shown = "nothing" if at is None else _found(at)
+                    return None, error_record(
+                        lead_id, record, "events", f"events[{index}].at: expected a timestamp (ISO 8601), found {shown}"
+                    )
+                kept.append((event_name, stamp))
+            events = tuple(kept)
+        return ValidLead(lead_id, record, tuple(values), events), None
+
+
+_CACHE: OrderedDict[int, Validator] = OrderedDict()
+_CACHE_SIZE = 16
+
+
+def validator_for(model: m.CheckedModel) -> Validator:
+    """The validator of a model, built once (a small identity-keyed LRU cache)."""
+    key = id(model)
+    found = _CACHE.get(key)
+    if found is not None and found.model is model:
+        _CACHE.move_to_end(key)
+        return found
+    built = Validator(model)
+    _CACHE[key] = built
+    if len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return built
+
+
+def validate(model: m.CheckedModel, lead: Any, record: int) -> tuple[ValidLead | None, dict[str, Any] | None]:
+    """Validate one raw lead (any JSON value) as the `record`-th input record (1-based)."""
+    return validator_for(model)(lead, record)
