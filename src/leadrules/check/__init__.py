@@ -127,8 +127,11 @@ class _Checker:
             return None, self.diagnostics
         header = statements[0]
         for extra in statements[1:]:
-            if isinstance(extra, (ast.RulesetDecl, ast.TestsFor)):
+            if isinstance(extra, ast.RulesetDecl):
                 self.error("LR001", "only the first statement may be a `ruleset` header", extra.span)
+            elif isinstance(extra, ast.TestsFor):
+                self.error("LR001", "`tests for` starts a tests file and cannot follow a `ruleset` header",
+                           extra.span, hint="put tests for another ruleset in a file of their own")
         self._declare(statements)
         fields = self._fields(statements)
         events = {s.name.name: s.span for s in statements if isinstance(s, ast.EventDecl)}

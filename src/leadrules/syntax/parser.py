@@ -92,8 +92,32 @@ def _readable(name: str, lark: Lark) -> str:
     return name.lower()
 
 
+# Tokens that can start a value or condition; when the parser wants any of them, say so in one word.
+_VALUE_STARTERS = {"NAME", "NUMBER", "STRING", "LPAR", "SIGN", "COUNT", "HAS", "TRUE", "FALSE", "NOT"}
+
+
+# Tokens that continue an expression after a value.
+_OPERATORS = {"COMPARE", "SIGN", "STAR", "AND", "OR", "BETWEEN", "IN", "NOT", "IS", "TEXT_TEST", "STARTS_WITH",
+              "ENDS_WITH"}
+# Tokens that start a top-level statement.
+_STATEMENT_STARTERS = {"RULESET", "TESTS", "OWNER", "DESCRIPTION", "FIELD", "EVENT", "LIST", "CONDITION", "SCORE",
+                       "BAND", "DISQUALIFY", "STAGES", "HANDOFF", "STAGE", "ROUTE", "TEST"}
+
+
 def _expected_words(expected: set[str], lark: Lark) -> str:
-    words = sorted({_readable(name, lark) for name in expected if name != "COMMENT"})
+    names = {name for name in expected if name != "COMMENT"}
+    lead: list[str] = []
+    if {"NAME", "NUMBER", "STRING"} <= names:
+        # in value position a line break is never what is missing
+        names -= _VALUE_STARTERS | {"_NL"}
+        lead.append("a value")
+    if {"COMPARE", "AND", "OR"} <= names:
+        names -= _OPERATORS
+        lead.append("an operator")
+    if {"FIELD", "EVENT", "SCORE"} <= names:
+        names -= _STATEMENT_STARTERS
+        lead.append("the start of a statement")
+    words = lead + sorted({_readable(name, lark) for name in names})
     if len(words) > 8:
         words = words[:8] + ["..."]
     if len(words) == 1:
@@ -115,6 +139,10 @@ def _statement_kind(source: SourceFile, line: int) -> str | None:
         if candidate != line and not source.line_text(candidate).startswith(" "):
             return None
     return None
+
+
+_ENTRY_WORDS = {"EXPECT": "test", "AS": "test", "LEAD": "test", "TO": "route", "OTHERWISE": "route",
+                "SIGN": "score"}
 
 
 def _describe_token(token: Token) -> str:
@@ -157,13 +185,19 @@ def _syntax_diagnostic(error: UnexpectedInput, source: SourceFile) -> Diagnostic
         if token.type in ("_NL", "$END"):
             message = f"expected {wanted} at the end of{where}"
             length = 1
+        elif {"FIELD", "EVENT", "SCORE"} <= expected:
+            message = f"{_describe_token(token)} cannot start a statement"
+            length = max(1, len(str(token)))
         else:
             message = f"expected {wanted} in{where}, found {_describe_token(token)}"
             length = max(1, len(str(token)))
         hint = None
-        if token.type == "_INDENT":
+        if token.type in _ENTRY_WORDS and {"FIELD", "EVENT", "SCORE"} <= expected:
+            what = "scoring rules" if token.type == "SIGN" else f"`{token}` lines"
+            hint = f"{what} belong inside an indented {_ENTRY_WORDS[token.type]} block"
+        elif token.type == "_INDENT":
             hint = "only score, band, route and test blocks take indented lines"
-        elif expected == {"COLON"} or "COLON" in expected and token.type == "_NL":
+        elif "COLON" in expected and token.type == "_NL" and kind is not None and kind.endswith("header"):
             hint = "a block header ends with ':'"
         span = Span(source.path, line, column, line, column + length)
         return Diagnostic("LR001", message, span, hint=hint)

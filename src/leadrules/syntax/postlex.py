@@ -101,13 +101,14 @@ class IndentPostLexer:
             indents.append(width)
             yield Token("_INDENT", "", line=line, column=width + 1)
             return
+        closed = indents[-1]
         while width < indents[-1]:
-            indents.pop()
+            closed = indents.pop()
             yield Token("_DEDENT", "", line=line, column=width + 1)
         if width != indents[-1]:
             raise LayoutError(
                 "this line's indentation matches no enclosing block",
                 line,
                 1,
-                f"indent by exactly {indents[-1]} spaces to continue the block, or fewer to close it",
+                f"indent by exactly {closed} spaces to stay in the block, or {indents[-1]} to close it",
             )

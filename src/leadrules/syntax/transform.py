@@ -15,9 +15,17 @@ from lark import Token, Transformer_NonRecursive, v_args
 from leadrules.source import SourceFile, Span
 from leadrules.syntax import ast
 
-__all__ = ["AstBuilder", "SyntaxProblem", "unescape", "comment_start", "MAX_DECIMALS"]
+__all__ = ["AstBuilder", "SyntaxProblem", "unescape", "comment_start", "MAX_DECIMALS", "RESERVED_WORDS"]
 
 MAX_DECIMALS = 6
+
+# Words of the language; they cannot name a declaration (spec section 1: keywords are reserved).
+RESERVED_WORDS = frozenset(
+    """and as at band between condition contains count description disqualify ends event expect false
+    field for from handoff has if in is last lead list max min missing not null of one optional or
+    otherwise owner per present route ruleset score stage stages starts test tests to true version with
+    """.split()
+)
 _ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
 
 
@@ -139,6 +147,17 @@ class AstBuilder(Transformer_NonRecursive):
         return Span(self.path, token.line or 1, token.column or 1, token.end_line or 1, token.end_column or 1)
 
     @staticmethod
+    def _declared(name: ast.Ident, what: str) -> ast.Ident:
+        """A name being declared; reserved words are refused."""
+        if name.name in RESERVED_WORDS:
+            raise SyntaxProblem(
+                f"'{name.name}' is a reserved word and cannot name {what}",
+                name.span,
+                "the words of the language are reserved; pick another name",
+            )
+        return name
+
+    @staticmethod
     def _join(a: Span, b: Span) -> Span:
         return Span(a.file, a.line, a.column, b.end_line, b.end_column)
 
@@ -183,7 +202,7 @@ class AstBuilder(Transformer_NonRecursive):
 
     # ---- declarations
     def field_decl(self, meta: Any, c: list[Any]) -> ast.FieldDecl:
-        return ast.FieldDecl(self._span(meta), c[0], c[1], bool(c[2]))
+        return ast.FieldDecl(self._span(meta), self._declared(c[0], "a field"), c[1], bool(c[2]))
 
     def optional_flag(self, meta: Any, c: list[Any]) -> bool:
         return bool(c)
@@ -208,17 +227,17 @@ class AstBuilder(Transformer_NonRecursive):
         return ast.FieldType(self._span(meta), "choice", tuple(choices))
 
     def event_decl(self, meta: Any, c: list[Any]) -> ast.EventDecl:
-        return ast.EventDecl(self._span(meta), c[0])
+        return ast.EventDecl(self._span(meta), self._declared(c[0], "an event"))
 
     def list_decl(self, meta: Any, c: list[Any]) -> ast.ListDecl:
-        return ast.ListDecl(self._span(meta), c[0], c[1])
+        return ast.ListDecl(self._span(meta), self._declared(c[0], "a list"), c[1])
 
     def condition_decl(self, meta: Any, c: list[Any]) -> ast.ConditionDecl:
-        return ast.ConditionDecl(self._span(meta), c[0], c[1])
+        return ast.ConditionDecl(self._span(meta), self._declared(c[0], "a condition"), c[1])
 
     # ---- scores
     def score_decl(self, meta: Any, c: list[Any]) -> ast.ScoreDecl:
-        name = c[0]
+        name = self._declared(c[0], "a score")
         options: list[tuple[str, ast.Number]] = []
         rules: list[ast.IfRule | ast.PerRule] = []
         for item in c[1:]:
@@ -245,7 +264,7 @@ class AstBuilder(Transformer_NonRecursive):
         return str(c[0]), c[1]
 
     def rule_label(self, meta: Any, c: list[Any]) -> ast.Ident:
-        label: ast.Ident = c[0]
+        label: ast.Ident = self._declared(c[0], "a rule label")
         return label
 
     def points(self, meta: Any, c: list[Token]) -> Decimal:
@@ -284,7 +303,7 @@ class AstBuilder(Transformer_NonRecursive):
     # ---- bands
     def band_decl(self, meta: Any, c: list[Any]) -> ast.BandDecl:
         entries = tuple(x for x in c[2:] if isinstance(x, ast.BandEntry))
-        return ast.BandDecl(self._block_span(meta, entries[-1]), c[0], c[1], entries)
+        return ast.BandDecl(self._block_span(meta, entries[-1]), self._declared(c[0], "a band"), c[1], entries)
 
     def band_entry(self, meta: Any, c: list[Any]) -> ast.BandEntry:
         low = next((x[1] for x in c[1:] if isinstance(x, tuple) and x[0] == "from"), None)
@@ -299,7 +318,7 @@ class AstBuilder(Transformer_NonRecursive):
 
     # ---- disqualifiers, stages, routes
     def disqualify_decl(self, meta: Any, c: list[Any]) -> ast.Disqualify:
-        code = c[0]
+        code = self._declared(c[0], "a disqualifier code")
         reason = next((x for x in c[1:-1] if isinstance(x, ast.String)), None)
         at = next((x for x in c[1:-1] if isinstance(x, tuple)), None)
         return ast.Disqualify(self._span(meta), code, reason, at[1] if at else None, c[-1])
@@ -308,7 +327,7 @@ class AstBuilder(Transformer_NonRecursive):
         return ("at", c[0])
 
     def stages_decl(self, meta: Any, c: list[Any]) -> ast.StagesDecl:
-        return ast.StagesDecl(self._span(meta), tuple(c))
+        return ast.StagesDecl(self._span(meta), tuple(self._declared(name, "a stage") for name in c))
 
     def handoff_decl(self, meta: Any, c: list[Any]) -> ast.Handoff:
         return ast.Handoff(self._span(meta), c[0])
