@@ -32,7 +32,7 @@ UTC = dt.timezone.utc
 # optional seconds and 1-6 fraction digits, and 'Z', an offset +HH:MM, or nothing (UTC).
 TIMESTAMP_PATTERN = (
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt ]([0-9]{2}):([0-9]{2})"
-    r"(?::([0-9]{2})(?:\.([0-9]{1,6}))?)?([Zz]|[+-][0-9]{2}:[0-9]{2})?"
+    r"(?::([0-9]{2})(?:\.([0-9]{1,6}))?)?([Zz]|[+-][0-9]{2}:[0-5][0-9])?"
 )
 DATE_SHAPE = r"([0-9]{4})-([0-9]{2})-([0-9]{2})"
 _TIMESTAMP = re.compile(TIMESTAMP_PATTERN)

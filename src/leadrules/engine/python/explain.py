@@ -20,7 +20,8 @@ from leadrules.engine.validate import ValidLead
 from leadrules.jsontext import dumps
 from leadrules.values import format_number, format_timestamp, json_number
 
-__all__ = ["Explanation", "RuleTrace", "Clause", "NextStage", "build_explanation", "describe", "describe_rule"]
+__all__ = ["Explanation", "RuleTrace", "Clause", "NextStage", "build_explanation", "describe", "describe_rule",
+           "ledger_text"]
 
 Truth = bool | None
 
@@ -83,10 +84,21 @@ class Explanation:
     bands: dict[str, str | None] = field(default_factory=dict)
     conditions: dict[str, Truth] = field(default_factory=dict)
     next_stage: NextStage | None = None
+    domains: dict[str, str | None] = field(default_factory=dict)  # email field → its .domain
+    slot_counts: dict[tuple[str, int | None], int] = field(default_factory=dict)  # (event, window s)
 
     @property
     def valid(self) -> bool:
         return "error" not in self.record
+
+    def clauses(self, model: m.CheckedModel, stage: str) -> tuple[Clause, ...]:
+        """Each `and`-part of a stage's criterion with its truth and the values it looked at."""
+        criterion = model.criteria.get(stage)
+        if criterion is None or not self.valid:
+            return ()
+        values = _Values(self, self.slot_counts, self.domains)
+        return tuple(Clause(_clause_text(c, model), values.value(c), values.involved(c))
+                     for c in _clauses(criterion.condition))
 
     def ledger(self, model: m.CheckedModel) -> dict[str, Any]:
         """The `"explain"` value of `eval --explain`: what fired and what the next stage lacks."""
@@ -355,15 +367,16 @@ def build_explanation(model: m.CheckedModel, generated: GeneratedModule, record:
         scores=dict(zip(model.scores, scores, strict=True)),
         bands=dict(zip(model.bands, bands, strict=True)),
         conditions=dict(zip(model.conditions, conditions, strict=True)),
+        domains=dict(zip(generated.email_fields, domains, strict=True)),
+        slot_counts=slot_counts,
     )
-    next_stage = _next_stage(model, explanation, _Values(explanation, slot_counts,
-                                                         dict(zip(generated.email_fields, domains, strict=True))))
+    next_stage = _next_stage(model, explanation)
     if next_stage is None:
         return explanation
     return replace(explanation, next_stage=next_stage)
 
 
-def _next_stage(model: m.CheckedModel, e: Explanation, values: _Values) -> NextStage | None:
+def _next_stage(model: m.CheckedModel, e: Explanation) -> NextStage | None:
     stage = e.record.get("stage")
     if stage not in model.stages:
         return None
@@ -376,8 +389,25 @@ def _next_stage(model: m.CheckedModel, e: Explanation, values: _Values) -> NextS
         d.code for d, (_, truth) in zip(model.disqualifiers, e.disqualifiers, strict=True)
         if truth is True and d.at is not None and model.stages.index(d.at) <= position
     )
-    criterion = model.criteria[target].condition
-    clauses = tuple(
-        Clause(_clause_text(c, model), values.value(c), values.involved(c)) for c in _clauses(criterion)
-    )
-    return NextStage(target, e.criteria.get(target), clauses, blocked_by)
+    return NextStage(target, e.criteria.get(target), e.clauses(model, target), blocked_by)
+
+
+def ledger_text(explanation: Explanation, model: m.CheckedModel) -> list[str]:
+    """The ledger as plain text lines (for test failures and logs)."""
+    record = explanation.record
+    if not explanation.valid:
+        return [f"invalid lead: {record['error']['message']}"]
+    lines = []
+    for rule in explanation.rules:
+        if rule.fired:
+            label = f"{rule.label}: " if rule.label else ""
+            lines.append(f"{rule.score}: {label}{rule.text} → {format_number(rule.points)}")
+    scores = ", ".join(f"{k} {_show(v)}" for k, v in record["scores"].items())
+    bands = ", ".join(f"{k} {_show(v)}" for k, v in record["bands"].items())
+    lines.append("scores: " + (scores or "none") + (f"; bands: {bands}" if bands else ""))
+    fired = [code for code, truth in explanation.disqualifiers if truth is True]
+    lines.append("disqualifiers: " + (", ".join(fired) if fired else "none fired"))
+    lines.append(f"stage: {record['stage']}; route: {record['route'] if record['route'] is not None else 'none'}")
+    if explanation.next_stage is not None:
+        lines.append("next: " + explanation.next_stage.summary())
+    return lines
