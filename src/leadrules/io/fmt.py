@@ -87,7 +87,10 @@ def _operand(expr: ast.Expr, at_least: int) -> str:
 
 
 def _window(window: ast.Duration | None) -> str:
-    return "" if window is None else f" in last {window.amount} {window.unit}"
+    if window is None:
+        return ""
+    unit = window.unit[:-1] if window.amount == 1 else window.unit  # "1 day", "2 days"
+    return f" in last {window.amount} {unit}"
 
 
 def _list(items: ast.ListRef) -> str:

@@ -14,7 +14,7 @@ from leadrules.diagnostics import Diagnostic
 from leadrules.source import SourceFile, Span
 from leadrules.syntax import ast
 from leadrules.syntax.postlex import IndentPostLexer, LayoutError
-from leadrules.syntax.transform import AstBuilder, SyntaxProblem
+from leadrules.syntax.transform import AstBuilder, SyntaxProblem, comment_start
 
 __all__ = ["parse", "grammar_text"]
 
@@ -145,6 +145,37 @@ _ENTRY_WORDS = {"EXPECT": "test", "AS": "test", "LEAD": "test", "TO": "route", "
                 "SIGN": "score"}
 
 
+_CLOSERS = {"RPAR": "(", "RSQB": "[", "RBRACE": "{"}
+
+
+def _open_brackets(source: SourceFile, line: int, column: int) -> str:
+    """The brackets still open at (line, column), outside strings and comments."""
+    stack: list[str] = []
+    for number in range(1, line + 1):
+        text = source.line_text(number)
+        if number == line:
+            text = text[: column - 1]
+        cut = comment_start(text)
+        if cut is not None:
+            text = text[:cut]
+        in_string = escaped = False
+        for char in text:
+            if in_string:
+                if escaped:
+                    escaped = False
+                elif char == "\\":
+                    escaped = True
+                elif char == '"':
+                    in_string = False
+            elif char == '"':
+                in_string = True
+            elif char in "([{":
+                stack.append(char)
+            elif char in ")]}" and stack:
+                stack.pop()
+    return "".join(stack)
+
+
 def _describe_token(token: Token) -> str:
     if token.type == "_NL":
         return "end of line"
@@ -181,6 +212,11 @@ def _syntax_diagnostic(error: UnexpectedInput, source: SourceFile) -> Diagnostic
             line, column = token.line, token.column or 1
         kind = _statement_kind(source, line)
         where = f" the {kind}" if kind else " this statement"
+        # LALR lookahead sets are merged across states: only offer a closing bracket that is open
+        open_brackets = _open_brackets(source, line, column)
+        expected = {name for name in expected if _CLOSERS.get(name, "") in ("", *open_brackets)}
+        if open_brackets:
+            expected.discard("_NL")  # line breaks inside brackets are not tokens
         wanted = _expected_words(expected, lark)
         if token.type in ("_NL", "$END"):
             message = f"expected {wanted} at the end of{where}"

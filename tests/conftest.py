@@ -1,0 +1,54 @@
+"""Shared fixtures: where the repository's example files live, and running the CLI in-process."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SPEC_EXAMPLES = Path("/work/shared/spec/examples")
+
+
+@dataclass(frozen=True)
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    return REPO_ROOT
+
+
+@pytest.fixture
+def rulesets_dir() -> Path:
+    return REPO_ROOT / "rulesets"
+
+
+@pytest.fixture
+def spec_examples() -> Path:
+    if not SPEC_EXAMPLES.is_dir():
+        pytest.skip("the spec examples are not available on this machine")
+    return SPEC_EXAMPLES
+
+
+@pytest.fixture
+def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
+    """Run `leadrules ARGS...` through the console entry point (as a user would), in-process."""
+    from leadrules.cli import main
+
+    def run(*args: str) -> CliResult:
+        capsys.readouterr()
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
