@@ -7,7 +7,6 @@ from importlib import resources
 from pathlib import Path
 
 from lark import Lark, Token, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
-from lark.exceptions import VisitError
 from lark.lexer import PatternStr
 
 from leadrules.diagnostics import Diagnostic
@@ -281,11 +280,8 @@ def parse(source: SourceFile) -> tuple[ast.Module | None, list[Diagnostic]]:
         if isinstance(getattr(error, "__context__", None), LayoutError):  # pragma: no cover
             raise
         return None, [_syntax_diagnostic(error, source)]
-    except VisitError as error:
-        inner = error.orig_exc
-        if isinstance(inner, SyntaxProblem):
-            return None, [Diagnostic("LR001", inner.message, inner.span, hint=inner.hint)]
-        raise
+    except SyntaxProblem as problem:
+        return None, [Diagnostic("LR001", problem.message, problem.span, hint=problem.hint)]
     except RecursionError:
         span = Span(source.path, 1, 1, 1, 1)
         return None, [Diagnostic("LR001", "the file is nested too deeply to read", span)]

@@ -1,6 +1,6 @@
 """Lark parse tree → AST. One method per grammar rule; spans from Lark's meta.
 
-Uses Lark's non-recursive transformer so that long inputs never hit Python's
+The walk over the parse tree is iterative, so long inputs never hit Python's
 recursion limit here.
 """
 
@@ -10,7 +10,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from lark import Token, Transformer_NonRecursive, v_args
+from lark import Token, Tree
 
 from leadrules.source import SourceFile, Span
 from leadrules.syntax import ast
@@ -98,13 +98,23 @@ def _number(text: str, span: Span, *, json: bool = False) -> Decimal:
     return value
 
 
-@v_args(meta=True)
-class AstBuilder(Transformer_NonRecursive):
+class AstBuilder:
+    """Builds the AST bottom-up: each parse-tree rule `r` is handled by the method `r(meta, children)`.
+
+    The walk is iterative (no recursion limit) and calls the methods directly, which is several
+    times faster than Lark's generic transformers."""
+
     def __init__(self, source: SourceFile) -> None:
-        super().__init__()
         self.source = source
         self.path = source.path
         self._code_lines: dict[int, str] = {}
+
+    def transform(self, tree: Tree) -> Any:
+        results: dict[int, Any] = {}
+        for subtree in tree.iter_subtrees():  # children before parents
+            children = [results[id(c)] if isinstance(c, Tree) else c for c in subtree.children]
+            results[id(subtree)] = getattr(self, subtree.data)(subtree.meta, children)
+        return results[id(tree)]
 
     # ---- helpers
     def _span(self, meta: Any) -> Span:
