@@ -61,7 +61,7 @@ def render(console: Console, model: CheckedModel, e: Explanation) -> None:
         label = f"{rule.label}: " if rule.label else ""
         points.add_row(rule.score, label + rule.text, _truth(rule.fired, ("yes", "no", "unknown")),
                        format_number(rule.points) if rule.fired else "", style=None if rule.fired else "dim")
-    for name, score in model.scores.items():
+    for name in model.scores:
         fired_sum = sum((r.points for r in e.rules if r.score == name), start=0)
         bounds = ""
         if fired_sum != record["scores"][name]:
