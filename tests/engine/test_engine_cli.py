@@ -12,8 +12,8 @@ from xml.etree import ElementTree
 
 import pytest
 from click.testing import CliRunner, Result
+from engine_helpers import AS_OF_TEXT, run_cli
 
-from conftest import AS_OF_TEXT, run_cli
 from leadrules.cli import cli
 
 
