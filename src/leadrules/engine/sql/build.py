@@ -394,10 +394,11 @@ class _Builder:
                 parts.append(amount)
             else:
                 value = exp.column(self.names.fields[rule.field])
-                amount = exp.Mul(this=points, expression=value)
+                # nothing when the field is missing; COALESCE first, as LEAST/GREATEST skip NULLs
+                amount = exp.func("COALESCE", exp.Mul(this=points, expression=value), exp.Literal.number(0))
                 if rule.cap is not None:
                     amount = exp.func("GREATEST", exp.func("LEAST", amount, _number(rule.cap)), _number(-rule.cap))
-                parts.append(exp.func("COALESCE", amount, exp.Literal.number(0)))
+                parts.append(amount)
         total: exp.Expr = exp.Literal.number(0)
         for index, part in enumerate(parts):
             total = part if index == 0 else exp.Add(this=total, expression=part)

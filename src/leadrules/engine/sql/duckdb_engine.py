@@ -1,0 +1,807 @@
+"""`leadrules eval --engine duckdb`: evaluate a leads file in-process with DuckDB.
+
+DuckDB reads the leads file (CSV, JSON Lines or Parquet) and the `--events` CSV itself, types
+each declared field, and runs the query `build.py` compiles, so a million leads never pass
+through Python one by one. The output is the Python engine's, byte for byte:
+
+* Validation in SQL only ever *accepts* a record when its raw values are in the plain forms
+  whose meaning is beyond doubt (a JSON string for a text field, `2026-11-01T10:00:00Z` for a
+  timestamp, a plain decimal with at most six places for a number, ...). Every other record —
+  invalid ones, and valid ones in a rarer spelling — is handed to the Python engine
+  (`engine.validate` plus the compiled evaluator), which is the reference. Those are few.
+* Output lines for accepted records are assembled in SQL from pieces encoded in Python
+  (`jsontext.dumps` of every key, stage, route target and band label), so the text is the
+  JSONL writer's; CSV output goes through the shared `CsvWriter`.
+
+SQL text is built with sqlglot builders here too: the leads path and every rule string enter
+the tree as literals.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from sqlglot import exp
+
+from leadrules import model as m
+from leadrules.engine.sql.build import DECIMAL_TYPE, QuerySource, build_query
+from leadrules.engine.sql.dialects import Dialect, profile_for
+from leadrules.engine.sql.render import render
+from leadrules.errors import InputError
+from leadrules.io.leads import (
+    WRITERS,
+    EvalSummary,
+    attach_events,
+    lead_format,
+    open_output,
+    read_csv,
+    read_events_csv,
+    read_jsonl,
+)
+from leadrules.jsontext import dumps
+
+__all__ = ["run", "run_detailed", "RunDetails", "AUTO_THRESHOLD_BYTES", "OUTPUT_FORMATS"]
+
+# `eval --engine auto` uses this engine for leads files at least this big (see docs/sql.md).
+AUTO_THRESHOLD_BYTES = 256 * 1024 * 1024
+OUTPUT_FORMATS = ("jsonl", "csv", "parquet")
+_FETCH = 50_000
+
+# Plain spellings the SQL side accepts on its own (anything else goes to the Python engine).
+_STAMP = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z$"
+_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_CSV_INTEGER = r"^[+-]?[0-9]{1,18}(\.0+)?$"
+_CSV_NUMBER = r"^[+-]?[0-9]{1,20}(\.[0-9]{1,6})?$"
+# a string that prints in JSON as itself between quotes (no escapes needed)
+_PLAIN_TEXT = "^[^\\x00-\\x1f\"\\\\]*$"
+_BLANK_LINE = "^[ \\t\\n\\r\\x0b\\x0c]*$"
+
+
+@dataclass(frozen=True)
+class _Input:
+    """The leads file as DuckDB sees it."""
+
+    kind: str  # "jsonl" | "csv" | "parquet"
+    path: str
+
+
+def run(model: m.CheckedModel, leads_path: str, events_path: str | None, as_of: dt.datetime,
+        output_format: str = "jsonl", output_path: str | None = None) -> EvalSummary:
+    """Evaluate every record of `leads_path`; write results in `output_format` to `output_path`
+    (stdout when None or '-'). Returns how many records were written and how many invalid."""
+    return run_detailed(model, leads_path, events_path, as_of, output_format, output_path).summary
+
+
+@dataclass(frozen=True)
+class RunDetails:
+    summary: EvalSummary
+    # records the Python engine evaluated because SQL did not accept them; None: the whole
+    # file went through the Python readers
+    python_records: int | None
+
+
+def run_detailed(model: m.CheckedModel, leads_path: str, events_path: str | None, as_of: dt.datetime,
+                 output_format: str = "jsonl", output_path: str | None = None) -> RunDetails:
+    """`run`, also telling how many records needed the Python engine."""
+    if output_format not in OUTPUT_FORMATS:
+        raise InputError(f"unknown output format '{output_format}' (known: {', '.join(OUTPUT_FORMATS)})")
+    if output_format == "parquet" and (output_path is None or output_path == "-"):
+        raise InputError("--format parquet needs -o FILE")
+    with ExitStack() as stack:
+        source = _input_of(leads_path, stack)
+        if source is None:
+            return RunDetails(_python_run(model, leads_path, events_path, as_of, output_format, output_path), None)
+        if events_path is not None and not Path(events_path).is_file():
+            raise InputError(f"{events_path}: no such file")
+        con = duckdb.connect(":memory:")
+        stack.callback(con.close)
+        try:
+            run_ = _Run(model, con, source, events_path, as_of)
+            run_.prepare()
+        except (duckdb.InvalidInputException, duckdb.ConversionException, duckdb.ParserException,
+                duckdb.BinderException, duckdb.IOException) as exc:
+            # DuckDB could not read the file as a whole (encoding, ragged CSV, ...): the
+            # Python readers decide what each record is.
+            if isinstance(exc, duckdb.IOException) and not Path(leads_path).is_file():
+                raise InputError(f"{leads_path}: no such file") from None
+            return RunDetails(_python_run(model, leads_path, events_path, as_of, output_format, output_path), None)
+        summary = run_.write(output_format, output_path)
+        return RunDetails(summary, run_.python_records)
+    raise AssertionError("unreachable")
+
+
+def _input_of(path: str, stack: ExitStack) -> _Input | None:
+    """What DuckDB reads; None when the Python readers handle the file (a .json array)."""
+    if path == "-":
+        # stdin: spool to a temporary file so DuckDB can scan it
+        handle, temp = tempfile.mkstemp(suffix=".jsonl")
+        stack.callback(os.unlink, temp)
+        with os.fdopen(handle, "wb") as out:
+            while chunk := sys.stdin.buffer.read(1 << 20):
+                out.write(chunk)
+        return _Input("jsonl", temp)
+    if not Path(path).is_file():
+        raise InputError(f"{path}: no such file")
+    if Path(path).suffix.lower() == ".parquet":
+        return _Input("parquet", path)
+    kind = lead_format(path)
+    if kind == "json":
+        return None
+    return _Input(kind, path)
+
+
+# ---- small sqlglot helpers ---------------------------------------------------------------------
+
+
+def _s(text: str) -> exp.Expr:
+    return exp.Literal.string(text)
+
+
+def _n(value: int) -> exp.Expr:
+    return exp.Literal.number(value)
+
+
+def _f(name: str, *args: exp.Expr) -> exp.Expr:
+    return exp.func(name, *args, dialect="duckdb")
+
+
+def _col(name: str, table: str | None = None) -> exp.Expr:
+    return exp.column(name, table=table, quoted=True)
+
+
+def _matches(value: exp.Expr, pattern: str) -> exp.Expr:
+    return exp.func("regexp_full_match", value, _s(pattern))
+
+
+def _sql(tree: exp.Expr) -> str:
+    return render(tree, profile_for(Dialect.DUCKDB), pretty=False)
+
+
+def _concat(*parts: exp.Expr) -> exp.Expr:
+    total = parts[0]
+    for part in parts[1:]:
+        total = exp.DPipe(this=total, expression=part, safe=True)
+    return total
+
+
+def _json_text_case(value: exp.Expr, labels: list[str]) -> exp.Expr:
+    """The JSON text of a string column whose possible values are known: `null` when NULL."""
+    case = exp.case()
+    for label in dict.fromkeys(labels):
+        case = case.when(exp.EQ(this=value.copy(), expression=_s(label)), _s(dumps(label)))
+    return case.else_(_s("null")) if case.args.get("ifs") else _s("null")
+
+
+def _number_text(value: exp.Expr) -> exp.Expr:
+    """DECIMAL(38, 6) as the JSON writer prints it: no trailing zeros, no point when whole."""
+    text = exp.cast(value.copy(), "VARCHAR")
+    trimmed = _f("rtrim", _f("rtrim", text, _s("0")), _s("."))
+    return exp.case().when(exp.EQ(this=value, expression=_n(0)), _s("0")).else_(trimmed)
+
+
+def _code_list_text(array: exp.Expr) -> exp.Expr:
+    """A list of disqualifier codes (plain names) as JSON text: `["a", "b"]`."""
+    item = exp.to_identifier("lr_item")
+    quoted = exp.Lambda(this=_concat(_s('"'), exp.column(item), _s('"')), expressions=[item])
+    joined = _f("array_to_string", exp.func("list_transform", array, quoted), _s(", "))
+    return _concat(_s("["), _f("coalesce", joined, _s("")), _s("]"))
+
+
+# ---- one evaluation ---------------------------------------------------------------------------
+
+
+class _Run:
+    """Tables of one run: lr_raw (records), lr_typed (accepted records), lr_events."""
+
+    def __init__(self, model: m.CheckedModel, con: duckdb.DuckDBPyConnection, source: _Input,
+                 events_path: str | None, as_of: dt.datetime) -> None:
+        self.model = model
+        self.con = con
+        self.source = source
+        self.events_path = events_path
+        self.as_of = as_of.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        self.as_of_aware = as_of.astimezone(dt.timezone.utc)
+        self.columns: list[str] = []
+        self.python_records = 0
+
+    # -- loading
+    def prepare(self) -> None:
+        con = self.con
+        kind = self.source.kind
+        path = _s(self.source.path)
+        record = exp.alias_(exp.Window(this=exp.RowNumber()), "lr_record")
+        if kind == "jsonl":
+            # one row per non-blank line, numbered like the Python reader numbers records
+            lines = exp.select(
+                exp.alias_(exp.Unnest(expressions=[_f("string_split", exp.column("content"), _s("\n"))]), "lr_line")
+            ).from_(exp.func("read_text", path))
+            kept = exp.select(record, exp.column("lr_line")).from_(lines.subquery("lr_lines")).where(
+                exp.not_(_matches(exp.column("lr_line"), _BLANK_LINE))
+            )
+            con.execute(_sql(exp.Create(this=exp.to_table("lr_raw"), kind="TABLE", expression=kept)))
+        elif kind == "csv":
+            reader = exp.func("read_csv", path, exp.EQ(this=exp.var("all_varchar"), expression=exp.true()),
+                              exp.EQ(this=exp.var("header"), expression=exp.true()),
+                              exp.EQ(this=exp.var("null_padding"), expression=exp.true()),
+                              exp.EQ(this=exp.var("encoding"), expression=_s("utf-8")))
+            select = exp.select(record, exp.Star()).from_(reader)
+            con.execute(_sql(exp.Create(this=exp.to_table("lr_raw"), kind="TABLE", expression=select)))
+            self.columns = [row[0] for row in con.execute("DESCRIBE lr_raw").fetchall()]
+            names = [c for c in self.columns if c != "lr_record"]
+            if len(set(names)) != len(names) or any(c.startswith("column") and c[6:].isdigit() for c in names):
+                raise duckdb.InvalidInputException("CSV header needs the Python reader")
+        else:
+            select = exp.select(record, exp.Star()).from_(exp.func("read_parquet", path))
+            con.execute(_sql(exp.Create(this=exp.to_table("lr_raw"), kind="TABLE", expression=select)))
+            self.columns = [row[0] for row in con.execute("DESCRIBE lr_raw").fetchall()]
+        self._load_events_file()
+        self._type_records()
+
+    def _load_events_file(self) -> None:
+        if self.events_path is None:
+            return
+        reader = exp.func("read_csv", _s(self.events_path),
+                          exp.EQ(this=exp.var("all_varchar"), expression=exp.true()),
+                          exp.EQ(this=exp.var("header"), expression=exp.true()),
+                          exp.EQ(this=exp.var("null_padding"), expression=exp.true()))
+        declared = [_s(e) for e in self.model.events] or [_s("")]
+        select = (
+            exp.select(
+                exp.alias_(exp.Window(this=exp.RowNumber()), "lr_order"),
+                exp.alias_(_col("lead_id"), "lr_key"),
+                exp.alias_(_col("type"), "lr_type"),
+                exp.alias_(_col("at"), "lr_at"),
+            )
+            .from_(reader)
+        )
+        kept = exp.select(exp.Star()).from_(select.subquery("lr_file")).where(
+            exp.and_(exp.column("lr_type").isin(*declared), exp.not_(exp.column("lr_key").is_(exp.null())))
+        )
+        self.con.execute(_sql(exp.Create(this=exp.to_table("lr_file_events"), kind="TABLE", expression=kept)))
+
+    def _raw_value(self, name: str) -> tuple[exp.Expr, exp.Expr | None]:
+        """(value, JSON type or None) of a raw field, per input kind."""
+        kind = self.source.kind
+        if kind == "jsonl":
+            path = _s("$." + name)  # field names are plain identifiers
+            return (exp.func("json_extract", exp.column("lr_line"), path),
+                    exp.func("json_type", exp.column("lr_line"), path))
+        if name in self.columns:
+            return _col(name), None
+        return exp.cast(exp.null(), "VARCHAR"), None
+
+    def _type_records(self) -> None:
+        """lr_typed: the records SQL accepts, typed; lr_events: their declared events."""
+        model = self.model
+        kind = self.source.kind
+        checks: list[exp.Expr] = []
+        projections: list[exp.Expr] = [exp.column("lr_record")]
+        if kind == "jsonl":
+            line = exp.column("lr_line")
+            checks.append(exp.func("json_valid", line))
+            checks.append(exp.EQ(this=exp.func("json_type", line), expression=_s("OBJECT")))
+            keys = exp.func("json_keys", line)
+            checks.append(exp.EQ(this=_f("len", keys), expression=_f("len", _f("list_distinct", keys.copy()))))
+            for word in ("NaN", "Infinity"):
+                checks.append(exp.EQ(this=exp.func("strpos", line.copy(), _s(word)), expression=_n(0)))
+        id_value, id_json = self._id()
+        projections.append(exp.alias_(id_json, "lr_id_json"))
+        projections.append(exp.alias_(id_value, "lr_key"))
+        checks.append(exp.not_(id_json.copy().is_(exp.null())))
+        for index, (name, fld) in enumerate(model.fields.items()):
+            value, accepted = self._field(name, fld)
+            projections.append(exp.alias_(value, f"f{index}"))
+            checks.append(accepted)
+        if kind == "jsonl":
+            events_type = exp.func("json_type", exp.column("lr_line"), _s("$.events"))
+            checks.append(
+                exp.or_(events_type.is_(exp.null()), events_type.copy().isin(_s("NULL"), _s("ARRAY")))
+            )
+        # Only records whose checks all hold *and* are true (not NULL) are accepted.
+        accepted_all = exp.func("coalesce", exp.and_(*checks) if checks else exp.true(), exp.false())
+        projections.append(exp.alias_(accepted_all, "lr_accepted"))
+        select = exp.select(*projections).from_("lr_raw")
+        self.con.execute(_sql(exp.Create(this=exp.to_table("lr_checked"), kind="TABLE", expression=select)))
+        self._events()
+        # records with an event SQL cannot vouch for go to the Python engine too
+        bad_events = exp.select(exp.column("lr_record")).from_("lr_event_checks").where(
+            exp.not_(exp.column("lr_ok"))
+        )
+        update = exp.update(
+            "lr_checked", {"lr_accepted": exp.false()},
+            where=exp.column("lr_record").isin(query=bad_events),
+        )
+        self.con.execute(_sql(update))
+
+    def _id(self) -> tuple[exp.Expr, exp.Expr]:
+        """(key text for --events, JSON text of the output id); id JSON NULL = not accepted."""
+        record_text = exp.cast(exp.column("lr_record"), "VARCHAR")
+        if self.source.kind == "jsonl":
+            value, json_type = self._raw_value("id")
+            assert json_type is not None
+            text = exp.func("json_extract_string", exp.column("lr_line"), _s("$.id"))
+            missing = exp.or_(json_type.is_(exp.null()), exp.EQ(this=json_type.copy(), expression=_s("NULL")))
+            plain = exp.and_(exp.EQ(this=json_type.copy(), expression=_s("VARCHAR")), _matches(text.copy(), _PLAIN_TEXT))
+            integer = json_type.copy().isin(_s("BIGINT"), _s("UBIGINT"))
+            key = exp.case().when(missing, record_text).else_(text.copy())
+            shown = (exp.case().when(missing.copy(), record_text.copy())
+                     .when(plain, _concat(_s('"'), text.copy(), _s('"')))
+                     .when(integer, exp.cast(value, "VARCHAR")))
+            return key, shown
+        if "id" not in self.columns:
+            return record_text, record_text.copy()
+        raw = _col("id")
+        if self.source.kind == "parquet":
+            type_name = self._parquet_type("id")
+            if type_name in ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UBIGINT", "UINTEGER", "USMALLINT",
+                             "UTINYINT"):
+                as_text = exp.cast(raw, "VARCHAR")
+                return (exp.func("coalesce", as_text, record_text),
+                        exp.func("coalesce", as_text.copy(), record_text.copy()))
+            if type_name != "VARCHAR":
+                return record_text, exp.cast(exp.null(), "VARCHAR")
+        missing = exp.or_(raw.is_(exp.null()), exp.EQ(this=raw.copy(), expression=_s("")))
+        key = exp.case().when(missing, record_text).else_(raw.copy())
+        shown = (exp.case().when(missing.copy(), record_text.copy())
+                 .when(_matches(raw.copy(), _PLAIN_TEXT), _concat(_s('"'), raw.copy(), _s('"'))))
+        return key, shown
+
+    def _parquet_type(self, name: str) -> str:
+        rows = self.con.execute("DESCRIBE lr_raw").fetchall()
+        return next((str(r[1]) for r in rows if r[0] == name), "")
+
+    def _field(self, name: str, fld: m.Field) -> tuple[exp.Expr, exp.Expr]:
+        """(typed value, accepted) for one declared field."""
+        kind = self.source.kind
+        value, json_type = self._raw_value(name)
+        text: exp.Expr
+        is_text: exp.Expr
+        is_int: exp.Expr
+        is_bool: exp.Expr
+        if kind == "jsonl":
+            assert json_type is not None
+            missing = exp.or_(json_type.is_(exp.null()), exp.EQ(this=json_type.copy(), expression=_s("NULL")))
+            text = exp.func("json_extract_string", exp.column("lr_line"), _s("$." + name))
+            is_text = exp.EQ(this=json_type.copy(), expression=_s("VARCHAR"))
+            is_int = json_type.copy().isin(_s("BIGINT"), _s("UBIGINT"))
+            is_bool = exp.EQ(this=json_type.copy(), expression=_s("BOOLEAN"))
+        elif kind == "csv":
+            text = value
+            missing = exp.or_(value.is_(exp.null()), exp.EQ(this=value.copy(), expression=_s("")))
+            is_text = exp.true()
+            is_int = exp.false()
+            is_bool = exp.false()
+        else:
+            return self._parquet_field(name, fld)
+        typed: exp.Expr
+        ok: exp.Expr
+        if fld.kind in ("text", "email"):
+            typed, ok = text, is_text
+        elif fld.kind == "choice":
+            typed = text
+            ok = exp.and_(is_text, text.copy().isin(*[_s(c) for c in fld.choices])) if fld.choices else exp.false()
+        elif fld.kind in ("integer", "number"):
+            if kind == "jsonl":
+                # exact JSON integers only; decimals in JSON go to the Python engine
+                typed = exp.TryCast(this=exp.cast(value.copy(), "VARCHAR"), to=exp.DataType.build(DECIMAL_TYPE))
+                ok = exp.and_(is_int, exp.not_(typed.copy().is_(exp.null())))
+            else:
+                pattern = _CSV_INTEGER if fld.kind == "integer" else _CSV_NUMBER
+                typed = exp.TryCast(this=text.copy(), to=exp.DataType.build(DECIMAL_TYPE))
+                ok = exp.and_(_matches(text.copy(), pattern), exp.not_(typed.copy().is_(exp.null())))
+            if fld.low is not None and fld.high is not None:
+                ok = exp.and_(ok, exp.Between(this=typed.copy(), low=exp.Literal.number(str(fld.low)),
+                                              high=exp.Literal.number(str(fld.high))))
+        elif fld.kind == "boolean":
+            if kind == "jsonl":
+                typed = exp.TryCast(this=value.copy(), to=exp.DataType.build("BOOLEAN"))
+                ok = is_bool
+            else:
+                lowered = exp.Lower(this=text.copy())
+                typed = (exp.case().when(lowered.isin(_s("true"), _s("yes"), _s("1")), exp.true())
+                         .when(lowered.copy().isin(_s("false"), _s("no"), _s("0")), exp.false()))
+                ok = exp.not_(typed.copy().is_(exp.null()))
+        elif fld.kind == "date":
+            typed = exp.TryCast(this=text.copy(), to=exp.DataType.build("DATE"))
+            ok = exp.and_(is_text, _matches(text.copy(), _DATE),
+                          exp.NEQ(this=exp.Substring(this=text.copy(), start=_n(1), length=_n(4)), expression=_s("0000")),
+                          exp.not_(typed.copy().is_(exp.null())))
+        else:  # timestamp
+            typed = self._stamp(text)
+            ok = exp.and_(is_text, _matches(text.copy(), _STAMP), exp.not_(typed.copy().is_(exp.null())))
+        typed = exp.case().when(missing, exp.cast(exp.null(), self._sql_type(fld))).else_(exp.cast(typed, self._sql_type(fld)))
+        accepted = exp.or_(missing.copy(), ok) if fld.optional else exp.and_(exp.not_(missing.copy()), ok)
+        return typed, exp.func("coalesce", accepted, exp.false())
+
+    def _parquet_field(self, name: str, fld: m.Field) -> tuple[exp.Expr, exp.Expr]:
+        """Parquet values are typed: a column of the field's own type is taken as it is."""
+        if name not in self.columns:
+            return exp.cast(exp.null(), self._sql_type(fld)), exp.true() if fld.optional else exp.false()
+        raw = _col(name)
+        type_name = self._parquet_type(name)
+        missing = raw.is_(exp.null())
+        integer_types = ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UBIGINT", "UINTEGER", "USMALLINT", "UTINYINT")
+        ok: exp.Expr
+        if fld.kind in ("text", "email"):
+            ok = exp.true() if type_name == "VARCHAR" else exp.false()
+        elif fld.kind == "choice":
+            ok = raw.copy().isin(*[_s(c) for c in fld.choices]) if type_name == "VARCHAR" and fld.choices else exp.false()
+        elif fld.kind in ("integer", "number"):
+            exact = type_name in integer_types or (fld.kind == "number" and type_name.startswith("DECIMAL")
+                                                      and _scale(type_name) <= 6)
+            ok = exp.true() if exact else exp.false()
+            if exact and fld.low is not None and fld.high is not None:
+                ok = exp.Between(this=raw.copy(), low=exp.Literal.number(str(fld.low)),
+                                 high=exp.Literal.number(str(fld.high)))
+        elif fld.kind == "boolean":
+            ok = exp.true() if type_name == "BOOLEAN" else exp.false()
+        elif fld.kind == "date":
+            ok = exp.true() if type_name == "DATE" else exp.false()
+        else:
+            ok = exp.true() if type_name in ("TIMESTAMP", "TIMESTAMP WITH TIME ZONE") else exp.false()
+        typed = exp.case().when(ok.copy(), exp.cast(raw.copy(), self._sql_type(fld))) if not isinstance(ok, exp.Boolean) \
+            else exp.cast(raw.copy(), self._sql_type(fld)) if ok.this else exp.cast(exp.null(), self._sql_type(fld))
+        accepted = exp.or_(missing.copy(), ok) if fld.optional else exp.and_(exp.not_(missing.copy()), ok)
+        return typed, exp.func("coalesce", accepted, exp.false())
+
+    @staticmethod
+    def _stamp(text: exp.Expr) -> exp.Expr:
+        # `YYYY-MM-DDTHH:MM:SSZ` (checked by _STAMP) → TIMESTAMP in UTC
+        return exp.TryCast(this=exp.Substring(this=text.copy(), start=_n(1), length=_n(19)),
+                           to=exp.DataType.build("TIMESTAMP"))
+
+    @staticmethod
+    def _sql_type(fld: m.Field) -> str:
+        return {"integer": DECIMAL_TYPE, "number": DECIMAL_TYPE, "boolean": "BOOLEAN", "date": "DATE",
+                "timestamp": "TIMESTAMP"}.get(fld.kind, "VARCHAR")
+
+    def _events(self) -> None:
+        """lr_event_checks (every declared event of every record, with its verdict) and
+        lr_events (accepted records' events, typed)."""
+        declared = [_s(e) for e in self.model.events] or [_s("")]
+        parts: list[exp.Select] = []
+        if self.source.kind == "jsonl":
+            element = exp.column("lr_element")
+            items = exp.select(
+                exp.column("lr_record"),
+                exp.alias_(exp.Unnest(expressions=[exp.func("json_extract", exp.column("lr_line"), _s("$.events[*]"))]),
+                           "lr_element"),
+            ).from_("lr_raw").where(
+                exp.EQ(this=exp.func("json_type", exp.column("lr_line"), _s("$.events")), expression=_s("ARRAY"))
+            )
+            element_type = exp.func("json_type", element.copy())
+            type_type = exp.func("json_type", element.copy(), _s("$.type"))
+            at_type = exp.func("json_type", element.copy(), _s("$.at"))
+            event_type = exp.func("json_extract_string", element.copy(), _s("$.type"))
+            at: exp.Expr = exp.func("json_extract_string", element.copy(), _s("$.at"))
+            declared_event = exp.and_(exp.EQ(this=type_type, expression=_s("VARCHAR")),
+                                      event_type.copy().isin(*[d.copy() for d in declared]))
+            ok = exp.and_(exp.EQ(this=at_type, expression=_s("VARCHAR")), _matches(at.copy(), _STAMP),
+                          exp.not_(self._stamp(at.copy()).is_(exp.null())))
+            verdict = exp.case().when(exp.NEQ(this=element_type, expression=_s("OBJECT")), exp.false()) \
+                .when(exp.not_(exp.func("coalesce", declared_event, exp.false())), exp.null()).else_(
+                    exp.func("coalesce", ok, exp.false()))
+            own = exp.select(
+                exp.column("lr_record"),
+                exp.alias_(_n(0), "lr_source"),
+                exp.alias_(exp.Window(this=exp.RowNumber()), "lr_order"),
+                exp.alias_(event_type, "lr_type"),
+                exp.alias_(at, "lr_at"),
+                exp.alias_(verdict, "lr_ok"),
+            ).from_(items.subquery("lr_items"))
+            parts.append(own)
+        if self.events_path is not None:
+            at = _col("lr_at", table="fe")
+            ok = exp.and_(_matches(at.copy(), _STAMP), exp.not_(self._stamp(at.copy()).is_(exp.null())))
+            from_file = exp.select(
+                exp.column("lr_record", table="c"),
+                exp.alias_(_n(1), "lr_source"),
+                exp.column("lr_order", table="fe"),
+                exp.column("lr_type", table="fe"),
+                exp.column("lr_at", table="fe"),
+                exp.alias_(exp.func("coalesce", ok, exp.false()), "lr_ok"),
+            ).from_(exp.alias_(exp.to_table("lr_file_events"), "fe", table=True)).join(
+                exp.alias_(exp.to_table("lr_checked"), "c", table=True),
+                on=exp.EQ(this=exp.column("lr_key", table="c"), expression=exp.column("lr_key", table="fe")),
+            )
+            parts.append(from_file)
+        if not parts:
+            empty = exp.select(
+                exp.alias_(exp.cast(exp.null(), "BIGINT"), "lr_record"),
+                exp.alias_(exp.cast(exp.null(), "VARCHAR"), "lr_type"),
+                exp.alias_(exp.cast(exp.null(), "VARCHAR"), "lr_at"),
+                exp.alias_(exp.cast(exp.null(), "BOOLEAN"), "lr_ok"),
+            ).where(exp.false())
+            self.con.execute(_sql(exp.Create(this=exp.to_table("lr_event_checks"), kind="TABLE", expression=empty)))
+        else:
+            union: exp.Expr = parts[0]
+            for part in parts[1:]:
+                union = exp.union(union, part, distinct=False)
+            self.con.execute(_sql(exp.Create(this=exp.to_table("lr_event_checks"), kind="TABLE", expression=union)))
+        typed = exp.select(
+            exp.column("lr_record"), exp.alias_(exp.column("lr_type"), "type"),
+            exp.alias_(self._stamp(exp.column("lr_at")), "at"),
+        ).from_("lr_event_checks").where(exp.column("lr_ok"))
+        self.con.execute(_sql(exp.Create(this=exp.to_table("lr_events"), kind="VIEW", expression=typed)))
+
+    # -- evaluation and output
+    def _result_query(self) -> exp.Select:
+        model = self.model
+        source = QuerySource(
+            leads_table="lr_accepted_leads", events_table="lr_events", lead_key="lr_record",
+            event_key="lr_record", event_type="type", event_at="at", id_column="lr_record",
+            field_columns={name: f"f{index}" for index, name in enumerate(model.fields)}, cast_numbers=False,
+        )
+        compiled = build_query(model, profile_for(Dialect.DUCKDB), source)
+        return compiled.select
+
+    def write(self, output_format: str, output_path: str | None) -> EvalSummary:
+        con = self.con
+        accepted = exp.select(exp.Star()).from_("lr_checked").where(exp.column("lr_accepted"))
+        con.execute(_sql(exp.Create(this=exp.to_table("lr_accepted_leads"), kind="VIEW", expression=accepted)))
+        create = exp.Create(this=exp.to_table("lr_results"), kind="TABLE", expression=self._result_query())
+        con.execute(_sql(create), {"as_of": self.as_of})
+        fallback = self._fallback_records()
+        self.python_records = len(fallback)
+        total = con.execute("SELECT count(*) FROM lr_raw").fetchone()
+        records = int(total[0]) if total else 0
+        invalid = sum(1 for record in fallback.values() if "error" in record)
+        if output_format == "jsonl":
+            self._write_jsonl(output_path, fallback)
+        elif output_format == "csv":
+            self._write_csv(output_path, fallback)
+        else:
+            self._write_parquet(output_path, fallback)
+        return EvalSummary(records, invalid)
+
+    def _fallback_records(self) -> dict[int, dict[str, Any]]:
+        """Output records of the records SQL did not accept, from the Python engine."""
+        from leadrules.engine.python import compile_model
+
+        rows = self.con.execute(
+            _sql(exp.select(exp.column("lr_record")).from_("lr_checked").where(exp.not_(exp.column("lr_accepted")))
+                 .order_by(exp.column("lr_record")))
+        ).fetchall()
+        wanted = {int(r[0]) for r in rows}
+        if not wanted:
+            return {}
+        evaluator = compile_model(self.model)
+        found: dict[int, dict[str, Any]] = {}
+        for number, lead in self._raw_records(wanted):
+            found[number] = evaluator.evaluate(lead, self.as_of_aware, record=number)
+        return found
+
+    def _raw_records(self, wanted: set[int]) -> Iterator[tuple[int, Any]]:
+        """The wanted records exactly as the Python readers see them (events attached)."""
+        events = read_events_csv(self.events_path, self.model) if self.events_path else None
+        kind = self.source.kind
+        if kind == "parquet":
+            records: Iterator[Any] = self._parquet_records()
+        elif kind == "csv":
+            stream = open(self.source.path, newline="", encoding="utf-8-sig")  # noqa: SIM115
+            records = _closing(read_csv(stream, self.model), stream)
+        else:
+            binary = open(self.source.path, "rb")  # noqa: SIM115
+            records = _closing(read_jsonl(binary), binary)
+        if events:
+            records = attach_events(records, events)
+        for number, record in enumerate(records, 1):
+            if number in wanted:
+                yield number, record
+
+    def _parquet_records(self) -> Iterator[dict[str, Any]]:
+        cursor = self.con.execute("SELECT * EXCLUDE (lr_record) FROM lr_raw ORDER BY lr_record")
+        names = [d[0] for d in cursor.description or []]
+        while batch := cursor.fetchmany(_FETCH):
+            for row in batch:
+                yield {name: _json_like(value) for name, value in zip(names, row, strict=True) if value is not None}
+
+    def _line_query(self) -> exp.Select:
+        """JSON text of each accepted record, built from the result columns."""
+        model = self.model
+        stages = [m.DISQUALIFIED, *model.stages]
+        routes = [e.target for r in model.routes.values() for e in (*r.entries, *( [r.otherwise] if r.otherwise else []))]
+        pieces: list[exp.Expr] = [
+            _s('{"id": '), exp.column("id"),
+            _s(', "stage": '), _json_text_case(exp.column("stage"), stages),
+            _s(', "disqualified": '), exp.case().when(exp.column("disqualified"), _s("true")).else_(_s("false")),
+            _s(', "reasons": '), _code_list_text(exp.column("reasons")),
+            _s(', "blocked": '), _code_list_text(exp.column("blocked")),
+            _s(', "scores": {'),
+        ]
+        for index, name in enumerate(model.scores):
+            pieces.append(_s((", " if index else "") + dumps(name) + ": "))
+            pieces.append(_number_text(_col("score_" + name)))
+        pieces.append(_s('}, "bands": {'))
+        for index, (name, band) in enumerate(model.bands.items()):
+            pieces.append(_s((", " if index else "") + dumps(name) + ": "))
+            pieces.append(_json_text_case(_col("band_" + name), [e.label for e in band.entries]))
+        pieces.append(_s('}, "route": '))
+        pieces.append(_json_text_case(exp.column("route"), routes))
+        pieces.append(_s("}"))
+        return exp.select(exp.column("lr_order"), exp.alias_(_concat(*pieces), "lr_text"))
+
+    def _write_jsonl(self, output_path: str | None, fallback: dict[int, dict[str, Any]]) -> None:
+        text_query = self._final_lines()
+        cursor = self.con.execute(_sql(text_query))
+        with open_output(output_path) as stream:
+            fallback_iter = iter(sorted(fallback.items()))
+            next_fallback = next(fallback_iter, None)
+            while batch := cursor.fetchmany(_FETCH):
+                chunk: list[str] = []
+                for number, text in batch:
+                    while next_fallback is not None and next_fallback[0] < number:
+                        chunk.append(dumps(next_fallback[1]))
+                        next_fallback = next(fallback_iter, None)
+                    chunk.append(text)
+                stream.write("\n".join(chunk) + "\n")
+            while next_fallback is not None:
+                stream.write(dumps(next_fallback[1]) + "\n")
+                next_fallback = next(fallback_iter, None)
+
+    def _final_lines(self) -> exp.Select:
+        """(record number, JSON line) of accepted records, in input order."""
+        model = self.model
+        inner = exp.select(
+            exp.alias_(exp.column("lr_record", table="c"), "lr_order"),
+            exp.alias_(exp.column("lr_id_json", table="c"), "id"),
+            *[exp.column(c, table="r") for c in ("stage", "disqualified", "reasons", "blocked", "route")],
+            *[_col("score_" + n, table="r") for n in model.scores],
+            *[_col("band_" + n, table="r") for n in model.bands],
+        ).from_(exp.alias_(exp.to_table("lr_results"), "r", table=True)).join(
+            exp.alias_(exp.to_table("lr_checked"), "c", table=True),
+            on=exp.EQ(this=exp.column("lr_record", table="c"), expression=exp.column("id", table="r")),
+        )
+        return self._line_query().from_(inner.subquery("lr_r")).order_by(exp.column("lr_order"))
+
+    def _result_rows(self) -> tuple[list[str], Any]:
+        model = self.model
+        select = exp.select(
+            exp.alias_(exp.column("lr_record", table="c"), "lr_order"),
+            exp.alias_(exp.column("lr_id_json", table="c"), "lr_id_json"),
+            *[exp.column(c, table="r") for c in ("stage", "disqualified", "reasons", "blocked", "route")],
+            *[_col("score_" + n, table="r") for n in model.scores],
+            *[_col("band_" + n, table="r") for n in model.bands],
+        ).from_(exp.alias_(exp.to_table("lr_results"), "r", table=True)).join(
+            exp.alias_(exp.to_table("lr_checked"), "c", table=True),
+            on=exp.EQ(this=exp.column("lr_record", table="c"), expression=exp.column("id", table="r")),
+        ).order_by(exp.column("lr_record", table="c"))
+        cursor = self.con.execute(_sql(select))
+        return [d[0] for d in cursor.description or []], cursor
+
+    def _records(self, fallback: dict[int, dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        """Every output record in input order, as the Python engine builds them."""
+        from leadrules.jsontext import loads
+        from leadrules.values import json_number
+
+        model = self.model
+        _, cursor = self._result_rows()
+        scores = list(model.scores)
+        bands = list(model.bands)
+        pending = iter(sorted(fallback.items()))
+        next_fallback = next(pending, None)
+        while batch := cursor.fetchmany(_FETCH):
+            for row in batch:
+                number = int(row[0])
+                while next_fallback is not None and next_fallback[0] < number:
+                    yield next_fallback[1]
+                    next_fallback = next(pending, None)
+                values = row[7:]
+                yield {
+                    "id": loads(row[1]), "stage": row[2], "disqualified": row[3], "reasons": list(row[4]),
+                    "blocked": list(row[5]),
+                    "scores": {name: json_number(v) for name, v in zip(scores, values[: len(scores)], strict=True)},
+                    "bands": dict(zip(bands, values[len(scores):], strict=True)),
+                    "route": row[6],
+                }
+        while next_fallback is not None:
+            yield next_fallback[1]
+            next_fallback = next(pending, None)
+
+    def _write_csv(self, output_path: str | None, fallback: dict[int, dict[str, Any]]) -> None:
+        with open_output(output_path) as stream:
+            writer = WRITERS["csv"](stream, self.model)
+            for record in self._records(fallback):
+                writer.write(record)
+            writer.close()
+
+    def _write_parquet(self, output_path: str | None, fallback: dict[int, dict[str, Any]]) -> None:
+        assert output_path is not None
+        model = self.model
+        columns = ["lr_order", "id", "stage", "disqualified", "reasons", "blocked", "route"]
+        columns += ["score." + n for n in model.scores] + ["band." + n for n in model.bands] + ["error"]
+        types = ["BIGINT", "VARCHAR", "VARCHAR", "BOOLEAN", "VARCHAR[]", "VARCHAR[]", "VARCHAR"]
+        types += [DECIMAL_TYPE] * len(model.scores) + ["VARCHAR"] * len(model.bands) + ["VARCHAR"]
+        table = exp.Schema(this=exp.to_table("lr_out"), expressions=[
+            exp.ColumnDef(this=exp.to_identifier(c, quoted=True), kind=exp.DataType.build(t))
+            for c, t in zip(columns, types, strict=True)
+        ])
+        self.con.execute(_sql(exp.Create(this=table, kind="TABLE")))
+        rows = []
+        for number, record in enumerate(self._records(fallback), 1):
+            error = record.get("error")
+            shown = record["id"]
+            id_text = None if shown is None else (shown if isinstance(shown, str) else dumps(shown))
+            if error is not None:
+                rows.append([number, id_text, None, None, None, None, None]
+                            + [None] * (len(model.scores) + len(model.bands)) + [error["message"]])
+            else:
+                rows.append([number, id_text, record["stage"], record["disqualified"], record["reasons"],
+                             record["blocked"], record["route"]]
+                            + [Decimal(str(record["scores"][n])) for n in model.scores]
+                            + [record["bands"][n] for n in model.bands] + [None])
+            if len(rows) >= _FETCH:
+                self._insert(rows, len(columns))
+                rows = []
+        if rows:
+            self._insert(rows, len(columns))
+        target = Path(output_path)
+        temp = target.with_name("." + target.name + ".tmp")
+        select = exp.select(*[exp.column(c, quoted=True) for c in columns[1:]]).from_("lr_out").order_by(
+            exp.column("lr_order"))
+        copy = exp.Copy(this=select, kind=True, files=[_s(str(temp))],
+                        params=[exp.CopyParameter(this=exp.var("FORMAT"), expression=exp.var("PARQUET"))])
+        self.con.execute(_sql(copy))
+        os.replace(temp, target)
+
+    def _insert(self, rows: list[list[Any]], width: int) -> None:
+        placeholders = exp.Tuple(expressions=[exp.Placeholder() for _ in range(width)])
+        insert = exp.insert(exp.Values(expressions=[placeholders]), "lr_out")
+        self.con.executemany(_sql(insert), rows)
+
+
+def _scale(type_name: str) -> int:
+    inside = type_name[type_name.find("(") + 1 : type_name.find(")")]
+    parts = inside.split(",")
+    return int(parts[1]) if len(parts) == 2 else 0
+
+
+def _json_like(value: Any) -> Any:
+    """A Parquet value as the JSON value it stands for (dates and times as ISO text)."""
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        return value.astimezone(dt.timezone.utc).replace(tzinfo=None).isoformat() + "Z"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return value
+
+
+def _closing(records: Iterator[Any], handle: Any) -> Iterator[Any]:
+    try:
+        yield from records
+    finally:
+        handle.close()
+
+
+def _python_run(model: m.CheckedModel, leads_path: str, events_path: str | None, as_of: dt.datetime,
+                output_format: str, output_path: str | None) -> EvalSummary:
+    """The whole file through the Python readers and engine (files DuckDB does not read)."""
+    from leadrules.engine.python import compile_model
+    from leadrules.io.leads import read_leads
+
+    if output_format == "parquet":
+        raise InputError("--format parquet needs a CSV, JSON Lines or Parquet leads file")
+    evaluator = compile_model(model)
+    count = invalid = 0
+    with read_leads(leads_path, model, events_path) as records, open_output(output_path) as stream:
+        writer = WRITERS[output_format](stream, model)
+        for record in evaluator.evaluate_many(records, as_of):
+            count += 1
+            invalid += "error" in record
+            writer.write(record)
+        writer.close()
+    return EvalSummary(count, invalid)
+
