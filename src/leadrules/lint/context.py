@@ -20,6 +20,7 @@ from leadrules.source import Span
 __all__ = ["LintContext", "Answer", "Claim", "SAT", "UNSAT", "UNKNOWN"]
 
 SAT, UNSAT, UNKNOWN = "sat", "unsat", "unknown"
+_INCREMENTAL_LIMIT = 16  # base constraints up to which a slice keeps a push/pop solver
 
 # A claim is checked on the evaluated witness; it returns None when the witness shows what
 # the finding says, else a short description of what it shows instead.
@@ -49,43 +50,136 @@ class LintContext:
     model: m.CheckedModel
     config: Config
     encoding: Encoding
-    solver: z3.Solver
     diagnostics: list[Diagnostic] = field(default_factory=list)
     queries: int = 0
     facts: dict[tuple[object, ...], object] = field(default_factory=dict)
     _evaluator: Any = None
+    _var_memo: dict[int, tuple[z3.ExprRef, frozenset[int]]] = field(default_factory=dict)
     _engine_checked: bool = False
 
     @classmethod
     def create(cls, model: m.CheckedModel, config: Config) -> LintContext:
         enc = encode(model)
+        ctx = cls(model, config, enc)
+        ctx._index_base()
+        return ctx
+
+    # ---- slicing ---------------------------------------------------------------------------
+    # A query needs only the base constraints that share variables with it, transitively
+    # (a score's definition pulls in the fields and counts its rules read). Most rule-level
+    # queries touch one or two fields, so they are solved against a small slice: a solver per
+    # slice, reused with push/pop by every query with the same slice.
+    def _index_base(self) -> None:
+        self._base_vars = [self._vars(c) for c in self.encoding.base]
+        self._by_var: dict[int, list[int]] = {}
+        defined = {v.get_id() for v in self.encoding.scores.values()}
+        for index, (constraint, names) in enumerate(zip(self.encoding.base, self._base_vars, strict=True)):
+            # a definition `score == ...` only matters to queries that read the score
+            lhs = constraint.arg(0) if z3.is_eq(constraint) else None
+            if lhs is not None and lhs.get_id() in defined:
+                self._by_var.setdefault(lhs.get_id(), []).append(index)
+                continue
+            for var in names:
+                self._by_var.setdefault(var, []).append(index)
+        self._slices: dict[frozenset[int], z3.Solver] = {}
+        self._everything = frozenset(range(len(self.encoding.base)))
+
+    def _vars(self, term: z3.ExprRef) -> frozenset[int]:
+        """Ids of the uninterpreted constants in a term (memoised; terms are kept alive)."""
+        memo = self._var_memo
+        found: set[int] = set()
+        stack = [term]
+        while stack:
+            t = stack.pop()
+            key = t.get_id()
+            cached = memo.get(key)
+            if cached is not None:
+                found |= cached[1]
+                continue
+            if z3.is_const(t) and t.decl().kind() == z3.Z3_OP_UNINTERPRETED:
+                found.add(key)
+                continue
+            stack.extend(t.children())
+        result = frozenset(found)
+        memo[term.get_id()] = (term, result)
+        return result
+
+    def _slice(self, constraints: Sequence[z3.BoolRef]) -> frozenset[int]:
+        """Indices of the base constraints a query depends on."""
+        needed: set[int] = set()
+        for c in constraints:
+            needed |= self._vars(c)
+        chosen: set[int] = set()
+        pending = list(needed)
+        while pending:
+            var = pending.pop()
+            for index in self._by_var.get(var, ()):
+                if index in chosen:
+                    continue
+                chosen.add(index)
+                for other in self._base_vars[index]:
+                    if other not in needed:
+                        needed.add(other)
+                        pending.append(other)
+        return frozenset(chosen)
+
+    def _solver_for(self, constraints: Sequence[z3.BoolRef]) -> z3.Solver | frozenset[int]:
+        """A cached incremental solver for a small slice; for a large slice the indices, to
+        be solved by a fresh solver (z3's incremental core was measured several times slower
+        than a fresh solve on the large, score-heavy slices of stage and route queries)."""
+        chosen = self._slice(constraints)
+        if len(chosen) > _INCREMENTAL_LIMIT:
+            return chosen
+        solver = self._slices.get(chosen)
+        if solver is None:
+            solver = self._new_solver(chosen)
+            self._slices[chosen] = solver
+        return solver
+
+    def _new_solver(self, chosen: frozenset[int]) -> z3.Solver:
         solver = z3.Solver()
-        solver.set("timeout", config.solver_timeout_ms)
-        solver.add(*enc.base)
-        return cls(model, config, enc, solver)
+        solver.set("timeout", self.config.solver_timeout_ms)
+        solver.add(*[self.encoding.base[i] for i in sorted(chosen)])
+        return solver
 
     # ---- solving ---------------------------------------------------------------------------
     def ask(self, *constraints: z3.BoolRef) -> Answer:
-        """Is there a valid lead meeting all constraints? One push/pop on the shared solver."""
+        """Is there a valid lead meeting all constraints? One push/pop on a solver that holds
+        the base constraints the query depends on."""
+        return self._ask_on(self._solver_for(constraints), constraints)
+
+    def _ask_on(self, target: z3.Solver | frozenset[int], constraints: Sequence[z3.BoolRef]) -> Answer:
         self.queries += 1
-        self.solver.push()
+        if isinstance(target, frozenset):
+            solver = self._new_solver(target)
+            solver.add(*constraints)
+            return self._answer(solver)
+        target.push()
         try:
-            self.solver.add(*constraints)
-            result = self.solver.check()
-            if result == z3.sat:
-                return Answer(SAT, self.solver.model())
-            if result == z3.unsat:
-                return Answer(UNSAT)
-            return Answer(UNKNOWN)
+            target.add(*constraints)
+            return self._answer(target)
         finally:
-            self.solver.pop()
+            target.pop()
+
+    @staticmethod
+    def _answer(solver: z3.Solver) -> Answer:
+        result = solver.check()
+        if result == z3.sat:
+            return Answer(SAT, solver.model())
+        if result == z3.unsat:
+            return Answer(UNSAT)
+        return Answer(UNKNOWN)
 
     def witness_for(self, answer: Answer, constraints: Sequence[z3.BoolRef]) -> Witness | None:
         """The witness of a satisfiable query, made readable where the query allows it (no
         empty strings); a number the solver picked as a non-decimal rational (1/3) is
         re-solved on a grid of 10⁻⁶."""
         assert answer.solution is not None
-        answer = self._readable(answer, constraints)
+        if len(self._slice(constraints)) < len(self.encoding.base):
+            # a slice leaves unrelated fields unconstrained: solve on every constraint
+            answer = self._ask_on(self._everything, constraints)
+            if answer.solution is None:
+                return None
         try:
             return build_witness(self.encoding, answer.solution)  # type: ignore[arg-type]
         except NotDecimal:
@@ -95,7 +189,7 @@ class LintContext:
             if v.field.kind == "number":
                 steps = z3.Int(f"grid:{name}")
                 grid.append(v.value * 1_000_000 == z3.ToReal(steps))  # type: ignore[operator]
-        retry = self.ask(*constraints, *grid)
+        retry = self._ask_on(self._everything, (*constraints, *grid))
         if retry.status != SAT or retry.solution is None:
             return None
         try:
@@ -103,41 +197,21 @@ class LintContext:
         except NotDecimal:
             return None
 
-    def _readable(self, answer: Answer, constraints: Sequence[z3.BoolRef]) -> Answer:
-        """Replace empty or odd text values by plain ones when the query still holds."""
-        assert answer.solution is not None
-        wishes: list[z3.BoolRef] = []
-        for v in self.encoding.fields.values():
-            if v.field.kind not in ("text", "email"):
+    def _plain(self, witness: Witness) -> Witness:
+        """The witness with empty or unprintable text values replaced by plain words; used
+        only when it still shows the finding (checked by evaluation in `report`)."""
+        lead = dict(witness.lead)
+        for name, v in self.encoding.fields.items():
+            value = lead.get(name)
+            if not isinstance(value, str) or v.field.kind not in ("text", "email"):
                 continue
-            current = answer.solution.eval(v.value, model_completion=True)
-            text = current.as_string() if isinstance(current, z3.SeqRef) else ""
-            if text.isascii() and text.isprintable() and text.strip() and text not in ("@",):
+            if value.isascii() and value.isprintable() and value.strip() and value != "@":
                 continue
             if v.field.kind == "email":
-                if v.domain is not None and v.has_at is not None:
-                    domain = answer.solution.eval(v.domain, model_completion=True)
-                    has_at = z3.is_true(answer.solution.eval(v.has_at, model_completion=True))
-                    domain_text = domain.as_string() if isinstance(domain, z3.SeqRef) else ""
-                    if not has_at:
-                        wishes.append(v.value == z3.StringVal("pat"))
-                        continue
-                    wishes.append(v.value == z3.StringVal("pat@" + (domain_text or "example.com")))
-                else:
-                    wishes.append(v.value == z3.StringVal("pat@example.com"))
+                lead[name] = "pat" + value[value.rindex("@"):] if "@" in value and value[-1] != "@" else "pat"
             else:
-                wishes.append(v.value == z3.StringVal("other"))
-        if not wishes:
-            return answer
-        together = self.ask(*constraints, *wishes)
-        if together.status == SAT:
-            return together
-        for wish in wishes:
-            single = self.ask(*constraints, wish)
-            if single.status == SAT:
-                constraints = (*constraints, wish)
-                answer = single
-        return answer
+                lead[name] = "other"
+        return Witness(witness.as_of, lead)
 
     # ---- evaluation of witnesses -----------------------------------------------------------
     def evaluate(self, witness: Witness) -> Trace:
@@ -164,6 +238,14 @@ class LintContext:
         """Add a finding. A witness is evaluated first; if it does not show what the finding
         claims, LR901 is reported in its place (never dropped silently)."""
         text = None
+        if witness is not None and claim is not None:
+            plain = self._plain(witness)
+            if plain != witness:
+                try:
+                    if claim(self.evaluate(plain)) is None:
+                        witness = plain
+                except WitnessMismatch:
+                    pass
         if witness is not None:
             try:
                 result = self.evaluate(witness)

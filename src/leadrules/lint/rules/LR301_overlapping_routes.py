@@ -53,7 +53,10 @@ class OverlappingRoutes:
                 for i in (k for k in live if k < j):
                     earlier = route.entries[i]
                     assert earlier.condition is not None
-                    query = (enc.ends_in(route.stage), enc.cond(earlier.condition).true, enc.cond(later.condition).true)
+                    both = (enc.cond(earlier.condition).true, enc.cond(later.condition).true)
+                    if ctx.ask(*both).status == UNSAT:
+                        continue  # exclusive whatever the stage: no need for the funnel
+                    query = (enc.ends_in(route.stage), *both)
                     answer = ctx.ask(*query)
                     if answer.status == UNKNOWN:
                         ctx.incomplete(f"route entry to '{later.target}'", later.span)

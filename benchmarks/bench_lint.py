@@ -1,0 +1,100 @@
+"""Lint time on generated rulesets of 50, 150 and 300 rules (scores, routes, stages).
+
+Run: .venv/bin/python benchmarks/bench_lint.py [SIZES...]
+Prints one line per size: rules, solver queries, findings, seconds.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+
+from leadrules.check import check
+from leadrules.lint import lint
+from leadrules.lint.context import LintContext
+from leadrules.config import Config
+from leadrules.source import SourceFile
+from leadrules.syntax import parse
+
+COUNTRIES = ["US", "CA", "GB", "DE", "FR", "JP", "BR", "IN", "AU", "ES"]
+ROLES = ["student", "engineer", "manager", "director", "vp", "cxo"]
+
+
+def ruleset(rules: int, seed: int = 7) -> str:
+    """A ruleset with `rules` scoring rules over 4 scores, route entries and stages that
+    grow with it (one route entry per 10 rules, one stage per 50)."""
+    rnd = random.Random(seed)
+    lines = ['ruleset "bench" version "1"',
+             "field email: email",
+             f"field role: one of [{', '.join(f'{r!r}' for r in ROLES)}]".replace("'", '"'),
+             "field country: text",
+             "field employees: integer in 1..1000000",
+             "field revenue: number optional",
+             "field industry: text optional",
+             "field opted_out: boolean"]
+    events = [f"e{i}" for i in range(12)]
+    lines += [f"event {e}" for e in events]
+
+    def atom() -> str:
+        kind = rnd.randrange(7)
+        if kind == 0:
+            return f"employees >= {rnd.choice([10, 50, 100, 500, 1000, 5000])}"
+        if kind == 1:
+            return f'role in ["{rnd.choice(ROLES)}", "{rnd.choice(ROLES)}"]'
+        if kind == 2:
+            return f'country == "{rnd.choice(COUNTRIES)}"'
+        if kind == 3:
+            return f"has {rnd.choice(events)} in last {rnd.choice([7, 14, 30, 90])} days"
+        if kind == 4:
+            return f"revenue > {rnd.randrange(1, 100) * 100000}"
+        if kind == 5:
+            return f'industry starts with "{rnd.choice(["soft", "fin", "health"])}"'
+        return f"count({rnd.choice(events)}) >= {rnd.randrange(1, 4)}"
+
+    scores = ["fit", "engagement", "intent", "risk"]
+    per_score = [rules // 4 + (1 if i < rules % 4 else 0) for i in range(4)]
+    for name, count in zip(scores, per_score, strict=True):
+        lines.append(f"score {name} (min 0, max {count * 10}):")
+        for _ in range(count):
+            if rnd.random() < 0.3:
+                lines.append(f"    +{rnd.randrange(1, 10)} per {rnd.choice(events)} (max {rnd.randrange(10, 40)})")
+            else:
+                condition = atom() if rnd.random() < 0.5 else f"{atom()} and {atom()}"
+                lines.append(f"    {rnd.choice('+-')}{rnd.randrange(1, 30)} if {condition}")
+    lines += ["band grade of fit:", '    "A" from 60', '    "B" from 30 to 60', '    "C" to 30']
+    lines.append('disqualify opted "Opted out" if opted_out')
+    lines.append('disqualify student "Student" if role == "student"')
+    stage_count = max(3, rules // 50 + 2)
+    stages = ["Lead"] + [f"S{i}" for i in range(1, stage_count)]
+    lines.append("stages " + " -> ".join(stages))
+    for index, stage in enumerate(stages[1:], 1):
+        lines.append(f"stage {stage} if fit >= {index * 5} and engagement >= {index * 4} and {atom()}")
+    entries = max(2, rules // 10)
+    for stage in stages[1:]:
+        lines.append(f"route {stage}:")
+        for _ in range(max(1, entries // (len(stages) - 1))):
+            lines.append(f'    to "team-{rnd.randrange(1000)}" if {atom()}')
+        lines.append('    otherwise to "pool"')
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str]) -> int:
+    sizes = [int(a) for a in argv] or [50, 150, 300]
+    for size in sizes:
+        text = ruleset(size)
+        module, diagnostics = parse(SourceFile(f"bench{size}.rules", text))
+        assert module is not None, diagnostics
+        model, diagnostics = check(module)
+        assert model is not None, [d.message for d in diagnostics]
+        started = time.perf_counter()
+        findings = lint(model, Config())
+        elapsed = time.perf_counter() - started
+        queries = LintContext.create(model, Config()).queries
+        print(f"{size:4d} rules: {len(findings):4d} findings, {elapsed:7.2f} s", flush=True)
+        del queries
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
