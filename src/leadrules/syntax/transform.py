@@ -111,10 +111,21 @@ class AstBuilder:
 
     def transform(self, tree: Tree) -> Any:
         results: dict[int, Any] = {}
+        leaf = self._leaf
         for subtree in tree.iter_subtrees():  # children before parents
-            children = [results[id(c)] if isinstance(c, Tree) else c for c in subtree.children]
+            children = [results[id(c)] if isinstance(c, Tree) else leaf(c) for c in subtree.children]
             results[id(subtree)] = getattr(self, subtree.data)(subtree.meta, children)
         return results[id(tree)]
+
+    def _leaf(self, token: Token) -> Any:
+        """Names and strings become AST leaves here (the grammar has no rule for them: a rule per
+        name or string would double the parser's work); other tokens pass through."""
+        if token.type == "NAME":
+            return ast.Ident(self._tok_span(token), str(token))
+        if token.type == "STRING":
+            span = self._tok_span(token)
+            return ast.String(span, unescape(str(token), span))
+        return token
 
     # ---- helpers
     def _span(self, meta: Any) -> Span:
@@ -172,13 +183,6 @@ class AstBuilder:
         return Span(a.file, a.line, a.column, b.end_line, b.end_column)
 
     # ---- leaves
-    def ident(self, meta: Any, children: list[Token]) -> ast.Ident:
-        return ast.Ident(self._tok_span(children[0]), str(children[0]))
-
-    def string(self, meta: Any, children: list[Token]) -> ast.String:
-        span = self._tok_span(children[0])
-        return ast.String(span, unescape(str(children[0]), span))
-
     def signed_number(self, meta: Any, children: list[Token]) -> ast.Number:
         text = "".join(str(c) for c in children)
         span = self._span(meta)
