@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from leadrules.lint.context import SAT, LintContext
 from leadrules.config import Config
+from leadrules.lint.context import SAT, LintContext
 
 from .helpers import codes, evaluate, lint_text, model_of
 
