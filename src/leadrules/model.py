@@ -9,6 +9,7 @@ is spelled out, lists are inlined, and arithmetic is a linear form
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -60,7 +61,7 @@ class FieldValue:
 
     field: str
     type: ValueType
-    span: Span = field(compare=False)
+    span: Span = dataclasses.field(compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +69,7 @@ class EmailDomain:
     """`field.domain`: text after the last '@', lower-cased; missing without an '@'."""
 
     field: str
-    span: Span = field(compare=False)
+    span: Span = dataclasses.field(compare=False)
     type: ValueType = "text"
 
 
@@ -266,7 +267,7 @@ class PerFieldRule:
     points: Decimal
     field: str
     cap: Decimal | None
-    span: Span = field(compare=False)
+    span: Span = dataclasses.field(compare=False)
 
 
 ScoreRule = Union[IfRule, PerEventRule, PerFieldRule]

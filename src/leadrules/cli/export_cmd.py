@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
+from typing import NoReturn
 
 import click
 
 from leadrules.io.render import get_renderer
-from leadrules.workspace import load_file
+from leadrules.workspace import LoadedFile, load_file
 
 __all__ = ["command"]
 
@@ -42,6 +43,6 @@ def command(ruleset: str, target: str, dialect: str) -> None:
         click.echo(export_sql(loaded.model, dialect))
 
 
-def _fail(loaded) -> None:  # type: ignore[no-untyped-def]
+def _fail(loaded: LoadedFile) -> NoReturn:
     click.echo(get_renderer("text")(loaded.diagnostics, {loaded.source.path: loaded.source}), err=True, nl=False)
     sys.exit(1)
