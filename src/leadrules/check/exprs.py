@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -104,7 +105,11 @@ class ExprLowerer:
     def _Attribute(self, e: ast.Attribute) -> m.Expr | None:
         symbol = self.symbols.get(e.base.name)
         if symbol is None:
-            self.diagnostics.append(self.symbols.unknown(e.base.name, e.base.span, "field"))
+            unknown = self.symbols.unknown(e.base.name, e.base.span, "field")
+            if unknown.hint is not None and e.attribute.name == "domain":
+                # `.domain` only exists on email fields: suggest the declaration that makes it work
+                unknown = dataclasses.replace(unknown, hint=f"declare it, e.g. `field {e.base.name}: email`")
+            self.diagnostics.append(unknown)
             return None
         self.dependencies.add(e.base.name)
         is_email = (
