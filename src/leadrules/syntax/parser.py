@@ -110,7 +110,7 @@ def _expected_words(expected: set[str], lark: Lark) -> str:
         # in value position a line break is never what is missing
         names -= _VALUE_STARTERS | {"_NL"}
         lead.append("a value")
-    if {"COMPARE", "AND", "OR"} <= names:
+    if {"AND", "OR"} <= names:
         names -= _OPERATORS
         lead.append("an operator")
     if {"FIELD", "EVENT", "SCORE"} <= names:
@@ -206,7 +206,8 @@ def _syntax_diagnostic(error: UnexpectedInput, source: SourceFile) -> Diagnostic
         return Diagnostic("LR001", message, span, hint="check for a typo or a missing quote")
     if isinstance(error, UnexpectedToken):
         token = error.token
-        expected = set(error.expected or ())
+        # `accepts` tries each terminal in the parser state: exact, unlike the merged LALR lookahead
+        expected = set(error.accepts or error.expected or ())
         if token.type in ("_NL", "$END", "_DEDENT") and token.line is not None:
             line, column = token.line, token.column or 1
         kind = _statement_kind(source, line)
