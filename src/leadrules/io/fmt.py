@@ -6,7 +6,8 @@ Layout decisions:
   disqualifiers, funnel); a blank line separates two groups and surrounds every block.
   A single blank line the author put between two statements of one group is kept.
 - Expressions are printed with canonical spacing and only the parentheses that
-  precedence needs (the AST keeps no parentheses of its own).
+  precedence needs (the AST keeps no parentheses of its own), plus parentheses
+  around `and` inside `or`, which readers should not have to resolve.
 - Own-line comments stay before the statement or block entry that follows them;
   trailing comments stay at the end of their statement's line. A statement that is
   joined onto one line moves the comments that were inside it above it.
@@ -106,7 +107,9 @@ def _literal(item: ast.Number | ast.String) -> str:
 def format_expr(expr: ast.Expr) -> str:
     """One expression on one line, with minimal parentheses."""
     if isinstance(expr, ast.Or):
-        return " or ".join(_operand(op, _AND) for op in expr.operands)
+        # `and` inside `or` keeps its parentheses: precedence makes them optional, but
+        # ops readers should not have to know that `and` binds tighter.
+        return " or ".join(_operand(op, _NOT) for op in expr.operands)
     if isinstance(expr, ast.And):
         return " and ".join(_operand(op, _NOT) for op in expr.operands)
     if isinstance(expr, ast.Not):
