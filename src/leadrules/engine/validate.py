@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
 from collections import OrderedDict
 from collections.abc import Mapping
 from decimal import Decimal
@@ -41,12 +42,19 @@ _COMMON_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0
 _FROMISO = dt.datetime.fromisoformat
 _FOUND_LIMIT = 80
 
+if sys.version_info >= (3, 11):
+    _from_common = _FROMISO  # reads the 'Z' itself and gives timezone.utc
+else:  # pragma: no cover - Python 3.10
+
+    def _from_common(text: str) -> dt.datetime:
+        return _FROMISO(text[:19] + "+00:00")
+
 
 def parse_lead_timestamp(text: str) -> dt.datetime | None:
     """A timestamp as leads carry it (see TIMESTAMP_PATTERN) → aware UTC datetime, or None."""
     if len(text) == 20 and _COMMON_TIMESTAMP.fullmatch(text):  # the usual "…T10:00:00Z"
         try:
-            return _FROMISO(text[:19]).replace(tzinfo=UTC)
+            return _from_common(text)
         except ValueError:
             return None
     match = _TIMESTAMP.fullmatch(text)
@@ -161,7 +169,7 @@ def _number_value(value: Any) -> Decimal | None:
 class Validator:
     """Validation specialised to one model: a flat table of field checks."""
 
-    __slots__ = ("model", "_specs", "_events")
+    __slots__ = ("model", "_specs", "_events", "_fast")
 
     def __init__(self, model: m.CheckedModel) -> None:
         self.model = model
@@ -176,8 +184,17 @@ class Validator:
         self._specs = tuple(specs)
         # declared event names mapped to the model's own string objects
         self._events = {name: name for name in model.events}
+        self._fast = _fast_path(model, self._events)
 
     def __call__(self, lead: Any, record: int) -> tuple[ValidLead | None, dict[str, Any] | None]:
+        if lead.__class__ is dict:
+            valid = self._fast(lead, record)
+            if valid is not None:
+                return valid, None
+        return self.check(lead, record)
+
+    def check(self, lead: Any, record: int) -> tuple[ValidLead | None, dict[str, Any] | None]:
+        """The general path: any input, and the error record of an invalid one."""
         if not isinstance(lead, Mapping):
             if isinstance(lead, Unparsable):
                 return None, error_record(record, record, None, f"not a JSON object: {lead.problem}")
@@ -253,6 +270,101 @@ class Validator:
                 kept.append((event_name, stamp))
             events = tuple(kept)
         return ValidLead(lead_id, record, tuple(values), events), None
+
+
+def _fast_path(model: m.CheckedModel, declared: dict[str, str]) -> Any:
+    """A function specialised to the model that accepts the common shape of a valid lead (a
+    dict, JSON ints for integers, ...) and returns its ValidLead, or None to fall back to the
+    general path (which also writes the error record). Field names and bounds enter the
+    generated source only as constants `k0, k1, ...`."""
+    constants: list[Any] = [Decimal, ValidLead, parse_lead_date, parse_lead_timestamp, declared,
+                            _COMMON_TIMESTAMP.fullmatch, _from_common]
+    lines = ["def build(K):", "", "    def fast(lead, record):", "        get = lead.get"]
+
+    def const(value: Any) -> str:
+        constants.append(value)
+        return f"k{len(constants) - 1}"
+
+    def emit(text: str) -> None:
+        lines.append("        " + text)
+
+    for index, (name, fld) in enumerate(model.fields.items()):
+        v = f"v{index}"
+        emit(f"{v} = get({const(name)})")
+        check: list[str] = []
+        if fld.kind in ("text", "email"):
+            check = [f"if {v}.__class__ is not str:", "    return None"]
+        elif fld.kind == "choice":
+            check = [f"if {v}.__class__ is not str or {v} not in {const(frozenset(fld.choices))}:", "    return None"]
+        elif fld.kind == "boolean":
+            check = [f"if {v}.__class__ is not bool:", "    return None"]
+        elif fld.kind in ("integer", "number"):
+            check = [f"if {v}.__class__ is int:"]
+            if fld.low is not None and fld.high is not None:
+                check += [f"    if not {const(fld.low)} <= {v} <= {const(fld.high)}:", "        return None"]
+            check += [f"    {v} = Decimal({v})"]
+            if fld.kind == "number":
+                check += [f"elif {v}.__class__ is Decimal and {v}.is_finite():"]
+                if fld.low is not None and fld.high is not None:
+                    check += [f"    if not {const(fld.low)} <= {v} <= {const(fld.high)}:", "        return None"]
+                else:
+                    check += ["    pass"]
+            check += ["else:", "    return None"]
+        else:
+            parse = "parse_date" if fld.kind == "date" else "parse_ts"
+            check = [f"{v} = {parse}({v}) if {v}.__class__ is str else None", f"if {v} is None:", "    return None"]
+        if fld.optional:
+            emit(f"if {v} is not None:")
+            for text in check:
+                emit("    " + text)
+        else:
+            if fld.kind in ("integer", "number", "date", "timestamp"):
+                emit(f"if {v} is None:")
+                emit("    return None")
+            for text in check:
+                emit(text)
+    emit('raw = get("events")')
+    emit("if raw is None:")
+    emit("    events = ()")
+    emit("elif raw.__class__ is list:")
+    emit("    kept = []")
+    emit("    for event in raw:")
+    emit("        if event.__class__ is not dict:")
+    emit("            return None")
+    emit('        kind = event.get("type")')
+    emit("        if kind.__class__ is not str:")
+    emit("            continue")
+    emit("        kind = declared.get(kind)")
+    emit("        if kind is None:")
+    emit("            continue")
+    emit('        at = event.get("at")')
+    emit("        if at.__class__ is not str:")
+    emit("            return None")
+    emit("        if len(at) == 20 and common(at):")
+    emit("            try:")
+    emit("                at = from_common(at)")
+    emit("            except ValueError:")
+    emit("                return None")
+    emit("        else:")
+    emit("            at = parse_ts(at)")
+    emit("            if at is None:")
+    emit("                return None")
+    emit("        kept.append((kind, at))")
+    emit("    events = tuple(kept)")
+    emit("else:")
+    emit("    return None")
+    emit('lead_id = get("id")')
+    emit("if lead_id is None:")
+    emit("    lead_id = record")
+    values = "".join(f"v{i}, " for i in range(len(model.fields)))
+    emit(f"return ValidLead(lead_id, record, ({values}), events)")
+    lines.append("    return fast")
+    names = ", ".join(["Decimal", "ValidLead", "parse_date", "parse_ts", "declared", "common", "from_common"]
+                      + [f"k{i}" for i in range(7, len(constants))])
+    lines[1] = f"    ({names},) = K"
+    namespace: dict[str, Any] = {}
+    exec(compile("\n".join(lines) + "\n", f"<leadrules validate {model.name}>", "exec"), namespace)  # noqa: S102
+    return namespace["build"](tuple(constants))
 
 
 _CACHE: OrderedDict[int, Validator] = OrderedDict()

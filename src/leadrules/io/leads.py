@@ -55,10 +55,13 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+_decode = json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant).decode
+
+
 def parse_json_line(line: bytes | str) -> Any:
     """One JSON value with exact numbers (int / Decimal), or an Unparsable with a short reason."""
     try:
-        return json.loads(line, parse_float=Decimal, parse_constant=_reject_constant)
+        return _decode(line.decode("utf-8") if isinstance(line, bytes) else line)
     except json.JSONDecodeError as exc:
         return Unparsable(f"{exc.msg} at column {exc.colno}")
     except UnicodeDecodeError:
@@ -78,6 +81,8 @@ def read_jsonl(stream: IO[bytes], progress: Callable[[int], None] | None = None)
                 consumed = 0
         if line.isspace() or not line:
             continue
+        if number == 1 and line.startswith(b"\xef\xbb\xbf"):
+            line = line[3:]
         yield parse_json_line(line)
     if progress is not None and consumed:
         progress(consumed)
