@@ -11,7 +11,7 @@ from leadrules.check import check
 from leadrules.config import Config
 from leadrules.diagnostics import Diagnostic, Witness
 from leadrules.lint import lint
-from leadrules.lint.oracle import Trace, trace
+from leadrules.lint.outcome import Judge, Outcome
 from leadrules.source import SourceFile
 from leadrules.syntax import parse
 from leadrules.values import parse_date, parse_timestamp
@@ -64,25 +64,14 @@ def assert_valid(model: m.CheckedModel, lead: dict[str, Any]) -> None:
         assert parse_timestamp(event["at"]) is not None
 
 
-def evaluate(model: m.CheckedModel, witness: Witness) -> Trace:
+def evaluate(model: m.CheckedModel, witness: Witness) -> Outcome:
+    """The witness, checked to be a complete valid lead, as the Python engine evaluates it."""
     as_of = parse_timestamp(witness.as_of)
     assert as_of is not None
     assert_valid(model, witness.lead)
-    result = trace(model, witness.lead, as_of)
-    engine = _engine(model)
-    if engine is not None:
-        record = engine.evaluate(witness.lead, as_of)
-        for key in ("stage", "route", "reasons", "blocked", "scores", "bands"):
-            assert record[key] == result.record[key], key
-    return result
-
-
-def _engine(model: m.CheckedModel) -> Any:
-    try:
-        from leadrules.engine.python import compile_model  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return compile_model(model)
+    outcome = Judge(model, as_of).outcome(witness.lead)
+    assert outcome.valid, outcome.record
+    return outcome
 
 
 AS_OF = dt.datetime(2026, 11, 22, tzinfo=dt.timezone.utc)

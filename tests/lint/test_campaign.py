@@ -16,10 +16,11 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from leadrules import model as m
 from leadrules.config import Config
 from leadrules.lint import lint
 from leadrules.lint.context import SAT, LintContext
-from leadrules.lint.oracle import trace
+from leadrules.lint.outcome import Judge
 
 from .helpers import AS_OF, evaluate, model_of
 
@@ -98,17 +99,20 @@ def test_findings_hold_for_random_leads(case: tuple[str, list[int]]) -> None:
     dead_rules = {d.span.line for d in found if d.code == "LR401"}
     route = model.routes["MQL"]
     rnd = random.Random(1)
+    judge = Judge(model, AS_OF)
     for _ in range(LEADS):
-        t = trace(model, random_lead(rnd, model), AS_OF)
+        t = judge.outcome(random_lead(rnd, model))
+        assert t.valid, t.record
         assert t.record["stage"] not in dead_stages
         if t.record["stage"] == "MQL":
             chosen = next((e for e, v in zip(route.entries, t.routes["MQL"], strict=True) if v is True), None)
             assert chosen is None or chosen.span.line not in dead_entries
         for disq, fires in zip(model.disqualifiers, t.fires, strict=True):
             assert not (fires is True and disq.span.line in dead_disqualifiers)
-        for (score, index), points in t.rules.items():
+        for (score, index), (fired, points) in t.rules.items():
             rule = model.scores[score].rules[index]
-            assert not (points != 0 and rule.span.line in dead_rules)
+            counts = fired if isinstance(rule, m.IfRule) else points != 0
+            assert not (counts and rule.span.line in dead_rules)
     # reachable stages have a witness that reaches them
     ctx = LintContext.create(model, Config())
     for stage in model.stages[1:]:

@@ -155,14 +155,14 @@ def test_emit_tests_round_trip(tmp_path: Path, funnel: Path) -> None:
     assert text.startswith('tests for "../f.rules"')
     loaded = load_file(out)
     assert not loaded.diagnostics and len(loaded.tests) == 2
-    from leadrules.lint.oracle import trace
+    from leadrules.engine.python import compile_model
     from leadrules.values import parse_timestamp
 
     assert loaded.tests_target is not None
     for case in loaded.tests:
         as_of = parse_timestamp(case.as_of)
         assert as_of is not None
-        record = trace(loaded.tests_target, case.lead, as_of).record
+        record = compile_model(loaded.tests_target).evaluate(case.lead, as_of)
         for key, value, _ in case.expects:
             actual = record[key] if key in record else record["scores"].get(key, record["bands"].get(key))
             assert actual == value, (key, actual, value)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import z3
 
@@ -13,7 +12,7 @@ from leadrules import model as m
 from leadrules.config import Config
 from leadrules.diagnostics import CODES, Diagnostic, Severity, Witness
 from leadrules.lint.encode import Encoding, encode
-from leadrules.lint.oracle import Trace, trace
+from leadrules.lint.outcome import Judge, Outcome
 from leadrules.lint.witness import AS_OF, NotDecimal, build_witness
 from leadrules.source import Span
 
@@ -24,7 +23,7 @@ _INCREMENTAL_LIMIT = 16  # base constraints up to which a slice keeps a push/pop
 
 # A claim is checked on the evaluated witness; it returns None when the witness shows what
 # the finding says, else a short description of what it shows instead.
-Claim = Callable[[Trace], str | None]
+Claim = Callable[[Outcome], str | None]
 
 
 @dataclass(frozen=True)
@@ -33,34 +32,21 @@ class Answer:
     solution: z3.ModelRef | None = None
 
 
-def _engine_evaluator(model: m.CheckedModel) -> Any | None:
-    """The Python engine's evaluator when the engine is installed, else None."""
-    try:
-        from leadrules.engine.python import compile_model  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return compile_model(model)
-
-
-_COMPARED_KEYS = ("stage", "disqualified", "reasons", "blocked", "scores", "bands", "route")
-
-
 @dataclass
 class LintContext:
     model: m.CheckedModel
     config: Config
     encoding: Encoding
+    judge: Judge
     diagnostics: list[Diagnostic] = field(default_factory=list)
     queries: int = 0
     facts: dict[tuple[object, ...], object] = field(default_factory=dict)
-    _evaluator: Any = None
     _var_memo: dict[int, tuple[z3.ExprRef, frozenset[int]]] = field(default_factory=dict)
-    _engine_checked: bool = False
 
     @classmethod
     def create(cls, model: m.CheckedModel, config: Config) -> LintContext:
         enc = encode(model)
-        ctx = cls(model, config, enc)
+        ctx = cls(model, config, enc, Judge(model, AS_OF))
         ctx._index_base()
         return ctx
 
@@ -214,27 +200,18 @@ class LintContext:
         return Witness(witness.as_of, lead)
 
     # ---- evaluation of witnesses -----------------------------------------------------------
-    def evaluate(self, witness: Witness) -> Trace:
-        """Evaluate a witness with this module's reading of the spec and, when the Python
-        engine is installed, with the engine; a disagreement is an internal error."""
-        result = trace(self.model, witness.lead, AS_OF)
-        if not self._engine_checked:
-            self._engine_checked = True
-            self._evaluator = _engine_evaluator(self.model)
-        if self._evaluator is not None:
-            record = self._evaluator.evaluate(witness.lead, AS_OF)
-            if "error" in record:
-                raise WitnessMismatch(f"the engine rejects the witness: {record['error'].get('message')}")
-            for key in _COMPARED_KEYS:
-                if key in record and record[key] != result.record[key]:
-                    raise WitnessMismatch(
-                        f"the engine gives {key} = {record[key]!r}, the analysis {result.record[key]!r}")
-        return result
+    def evaluate(self, witness: Witness) -> Outcome:
+        """The witness as the Python engine evaluates it; a lead the engine rejects is an
+        internal error of the witness construction."""
+        outcome = self.judge.outcome(witness.lead)
+        if not outcome.valid:
+            raise WitnessMismatch(f"the engine rejects the witness: {outcome.record['error'].get('message')}")
+        return outcome
 
     # ---- reporting -------------------------------------------------------------------------
     def report(self, code: str, message: str, span: Span, *, hint: str | None = None,
                witness: Witness | None = None, claim: Claim | None = None,
-               reading: Callable[[Trace], str] | None = None, notes: tuple[str, ...] = ()) -> None:
+               reading: Callable[[Outcome], str] | None = None, notes: tuple[str, ...] = ()) -> None:
         """Add a finding. A witness is evaluated first; if it does not show what the finding
         claims, LR901 is reported in its place (never dropped silently)."""
         text = None
@@ -271,4 +248,4 @@ class LintContext:
 
 
 class WitnessMismatch(Exception):
-    """The Python engine and the analysis disagree on a witness."""
+    """The Python engine does not accept a witness the analysis built."""

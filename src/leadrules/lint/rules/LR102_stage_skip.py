@@ -8,7 +8,7 @@ import z3
 
 from leadrules.diagnostics import Severity
 from leadrules.lint.context import SAT, UNKNOWN, LintContext
-from leadrules.lint.oracle import Trace
+from leadrules.lint.outcome import Outcome
 from leadrules.lint.witness import describe_lead, lead_names
 
 __all__ = ["StageSkip"]
@@ -61,14 +61,14 @@ class StageSkip:
             witness = ctx.witness_for(answer, query)
             names = lead_names([before.condition, criterion.condition], ctx.model)
 
-            def claim(t: Trace, stage: str = stage, previous: str = previous) -> str | None:
+            def claim(t: Outcome, stage: str = stage, previous: str = previous) -> str | None:
                 if t.record["stage"] != stage:
                     return f"the lead ends in {t.record['stage']}"
                 if t.criteria.get(previous) is True:
                     return f"the lead meets {previous}'s criterion"
                 return None
 
-            def reading(t: Trace, stage: str = stage, previous: str = previous, names: set[str] = names) -> str:
+            def reading(t: Outcome, stage: str = stage, previous: str = previous, names: set[str] = names) -> str:
                 return f"{describe_lead(enc, t.lead, names)} reaches {stage} though {previous}'s criterion is not met"
 
             ctx.report(self.code, f"a lead can reach '{stage}' without meeting the criterion of '{previous}'",

@@ -6,9 +6,10 @@ from typing import ClassVar
 
 import z3
 
+from leadrules import model as m
 from leadrules.diagnostics import Severity
 from leadrules.lint.context import SAT, UNKNOWN, UNSAT, LintContext
-from leadrules.lint.oracle import Trace
+from leadrules.lint.outcome import Outcome
 
 __all__ = ["DisqualifierAlwaysFires"]
 
@@ -49,10 +50,13 @@ class DisqualifierAlwaysFires:
             answer = ctx.ask(fires)
             witness = ctx.witness_for(answer, (fires,)) if answer.status == SAT else None
 
-            def claim(t: Trace, index: int = index) -> str | None:
-                return None if t.fires[index] is True else "the disqualifier does not fire for the witness"
+            def claim(t: Outcome, index: int = index, disqualifier: m.Disqualifier = disqualifier) -> str | None:
+                if t.fires[index] is not True:
+                    return "the disqualifier does not fire for the witness"
+                listed = t.record["reasons"] if disqualifier.at is None else t.record["blocked"]
+                return None if disqualifier.code in listed else f"'{disqualifier.code}' is not in the record"
 
-            def reading(t: Trace, code: str = disqualifier.code) -> str:
+            def reading(t: Outcome, code: str = disqualifier.code) -> str:
                 return f"every valid lead, this one too, is caught by '{code}'"
 
             ctx.report(self.code, f"disqualifier '{disqualifier.code}' fires for every valid lead",

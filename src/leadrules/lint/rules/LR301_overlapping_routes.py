@@ -7,7 +7,7 @@ from typing import ClassVar
 from leadrules.diagnostics import Severity
 from leadrules.lint.context import SAT, UNKNOWN, UNSAT, LintContext
 from leadrules.lint.facts import entry_status, stage_status
-from leadrules.lint.oracle import Trace
+from leadrules.lint.outcome import Outcome
 from leadrules.lint.witness import describe_lead, lead_names
 
 __all__ = ["OverlappingRoutes"]
@@ -67,13 +67,13 @@ class OverlappingRoutes:
                     names = lead_names([earlier.condition, later.condition], ctx.model)
                     stage = route.stage
 
-                    def claim(t: Trace, i: int = i, j: int = j, stage: str = stage) -> str | None:
+                    def claim(t: Outcome, i: int = i, j: int = j, stage: str = stage) -> str | None:
                         if t.record["stage"] != stage:
                             return f"the lead ends in {t.record['stage']}"
                         truths = t.routes[stage]
                         return None if truths[i] is True and truths[j] is True else "the entries do not both match"
 
-                    def reading(t: Trace, earlier: str = earlier.target, later_target: str = later.target,
+                    def reading(t: Outcome, earlier: str = earlier.target, later_target: str = later.target,
                                 stage: str = stage, names: set[str] = names) -> str:
                         return (f"{describe_lead(enc, t.lead, names)} reaches {stage} and is routed to {t.record['route']}, "
                                 f"though {later_target} also matches")

@@ -8,7 +8,7 @@ import z3
 
 from leadrules.diagnostics import Severity
 from leadrules.lint.context import SAT, UNKNOWN, LintContext
-from leadrules.lint.oracle import Trace
+from leadrules.lint.outcome import Outcome
 from leadrules.lint.witness import describe_lead, lead_names
 
 __all__ = ["UnroutedLead"]
@@ -56,12 +56,12 @@ class UnroutedLead:
             names = lead_names(conditions, ctx.model)
             stage = route.stage
 
-            def claim(t: Trace, stage: str = stage) -> str | None:
+            def claim(t: Outcome, stage: str = stage) -> str | None:
                 if t.record["stage"] != stage:
                     return f"the lead ends in {t.record['stage']}"
                 return None if t.record["route"] is None else f"the lead is routed to {t.record['route']}"
 
-            def reading(t: Trace, stage: str = stage, names: set[str] = names) -> str:
+            def reading(t: Outcome, stage: str = stage, names: set[str] = names) -> str:
                 return f"{describe_lead(enc, t.lead, names)} reaches {stage} and matches no route entry"
 
             ctx.report(self.code, f"a lead can end in '{route.stage}' and match no route entry", route.span,

@@ -9,7 +9,7 @@ from leadrules import model as m
 from leadrules.diagnostics import Severity
 from leadrules.lint.context import SAT, LintContext
 from leadrules.lint.encode import real
-from leadrules.lint.oracle import Trace
+from leadrules.lint.outcome import Outcome
 from leadrules.values import format_number
 
 __all__ = ["BandOverlap", "show_range"]
@@ -73,14 +73,14 @@ class BandOverlap:
                     answer = ctx.ask(*bounds)
                     witness = ctx.witness_for(answer, bounds) if answer.status == SAT else None
 
-                    def claim(t: Trace, band: m.Band = band, low: Decimal | None = low,
+                    def claim(t: Outcome, band: m.Band = band, low: Decimal | None = low,
                               high: Decimal | None = high, label: str = earlier.label) -> str | None:
                         value = t.scores[band.score]
                         if (low is not None and value < low) or (high is not None and value >= high):
                             return f"{band.score} = {format_number(value)} is outside the overlap"
                         return None if t.bands[band.name] == label else f"the band is {t.bands[band.name]!r}"
 
-                    def reading(t: Trace, band: m.Band = band, first: str = earlier.label,
+                    def reading(t: Outcome, band: m.Band = band, first: str = earlier.label,
                                 second: str = later.label) -> str:
                         value = format_number(t.scores[band.score])
                         return f"a lead with {band.score} = {value} gets '{first}', though '{second}' also covers it"

@@ -11,7 +11,7 @@ from leadrules import model as m
 from leadrules.diagnostics import Severity
 from leadrules.lint.context import SAT, UNKNOWN, LintContext
 from leadrules.lint.encode import band_contains
-from leadrules.lint.oracle import Trace
+from leadrules.lint.outcome import Outcome
 from leadrules.lint.rules.LR304_band_overlap import show_range
 from leadrules.lint.witness import describe_lead
 from leadrules.values import format_number
@@ -80,12 +80,12 @@ class BandGap:
             value = ctx.evaluate(witness).scores[band.score]
             uncovered = ", ".join(show_range(low, high) for low, high in gaps(band))
 
-            def claim(t: Trace, band: m.Band = band, value: Decimal = value) -> str | None:
+            def claim(t: Outcome, band: m.Band = band, value: Decimal = value) -> str | None:
                 if t.scores[band.score] != value:
                     return f"{band.score} is {format_number(t.scores[band.score])}"
                 return None if t.bands[band.name] is None else f"the band is {t.bands[band.name]!r}"
 
-            def reading(t: Trace, band: m.Band = band, value: Decimal = value) -> str:
+            def reading(t: Outcome, band: m.Band = band, value: Decimal = value) -> str:
                 return (f"{describe_lead(ctx.encoding, t.lead)} scores {band.score} = "
                         f"{format_number(value)}, which has no '{band.name}' label")
 

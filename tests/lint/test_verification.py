@@ -1,0 +1,48 @@
+"""Witnesses are confirmed by the Python engine before they are reported."""
+
+from __future__ import annotations
+
+from leadrules.config import Config
+from leadrules.diagnostics import Witness
+from leadrules.lint.context import LintContext
+from leadrules.lint.witness import AS_OF_TEXT
+
+from .helpers import model_of
+
+RULES = """ruleset "r" version "1"
+field size: integer in 1..10
+stages Lead -> MQL
+stage MQL if size >= 5
+"""
+
+
+def test_a_witness_that_does_not_show_the_claim_becomes_lr901() -> None:
+    model = model_of(RULES)
+    ctx = LintContext.create(model, Config())
+    witness = Witness(AS_OF_TEXT, {"size": 2, "events": []})
+    ctx.report("LR303", "a lead can end in 'MQL' and match no route entry", model.criteria["MQL"].span,
+               witness=witness, claim=lambda t: None if t.record["stage"] == "MQL" else f"ends in {t.record['stage']}")
+    [found] = ctx.diagnostics
+    assert found.code == "LR901"
+    assert "does not reproduce: ends in Lead" in found.message
+    assert found.witness == witness
+
+
+def test_a_witness_the_engine_rejects_becomes_lr901() -> None:
+    model = model_of(RULES)
+    ctx = LintContext.create(model, Config())
+    witness = Witness(AS_OF_TEXT, {"size": 11, "events": []})
+    ctx.report("LR303", "claim", model.criteria["MQL"].span, witness=witness, claim=lambda t: None)
+    [found] = ctx.diagnostics
+    assert found.code == "LR901" and "the engine rejects the witness" in found.message
+
+
+def test_a_witness_that_reproduces_is_reported_with_its_reading() -> None:
+    model = model_of(RULES)
+    ctx = LintContext.create(model, Config())
+    witness = Witness(AS_OF_TEXT, {"size": 7, "events": []})
+    ctx.report("LR303", "claim", model.criteria["MQL"].span, witness=witness,
+               claim=lambda t: None if t.record["stage"] == "MQL" else "no",
+               reading=lambda t: f"reaches {t.record['stage']}")
+    [found] = ctx.diagnostics
+    assert found.code == "LR303" and found.reading == "reaches MQL"
