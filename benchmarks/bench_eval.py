@@ -100,7 +100,8 @@ def run_measured(args: list[str]) -> tuple[float, int]:
 
 
 def cli_runs(path: Path, runs: int, out: Path) -> tuple[float, int]:
-    cli = [sys.executable, "-m", "leadrules", "eval", str(RULES), str(path), "--as-of", AS_OF, "-o", str(out)]
+    cli = [sys.executable, "-m", "leadrules", "eval", str(RULES), str(path), "--as-of", AS_OF, "-o", str(out),
+           "--engine", "python"]
     measured = [run_measured(cli) for _ in range(runs)]
     return statistics.median(t for t, _ in measured), max(rss for _, rss in measured)
 

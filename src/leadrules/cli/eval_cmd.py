@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from leadrules.io.leads import WRITERS, EvalSummary, lead_format, open_output, read_leads
+from leadrules.io.leads import WRITERS, EvalSummary, open_output, read_leads
 from leadrules.io.render import get_renderer
 from leadrules.model import CheckedModel
 from leadrules.workspace import LoadedFile, load_file
@@ -20,7 +20,6 @@ __all__ = ["command", "parse_as_of", "load_model_or_exit"]
 
 EXIT_OK, EXIT_RULESET, EXIT_USAGE, EXIT_INVALID = 0, 1, 2, 3
 _PROGRESS_BYTES = 32 * 1024 * 1024  # show a progress bar for inputs at least this big
-_AUTO_DUCKDB_BYTES = 256 * 1024 * 1024  # `--engine auto` hands files this big to DuckDB
 
 
 def parse_as_of(value: str | None) -> dt.datetime:
@@ -80,7 +79,8 @@ def _progress(path: str | None) -> Iterator[Callable[[int], None] | None]:
 @click.argument("leads", required=False)
 @click.option("--as-of", "as_of_text", metavar="TS", help="evaluation instant (ISO 8601); default: now, UTC")
 @click.option("--events", "events_path", metavar="FILE", help="CSV of events: lead_id,type,at")
-@click.option("--format", "output_format", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("--format", "output_format", type=click.Choice(["jsonl", "csv", "parquet"]), default="jsonl",
+              show_default=True, help="parquet: DuckDB engine, with -o")
 @click.option("-o", "--output", "output_path", metavar="FILE", help="write results here (atomically), not stdout")
 @click.option("--explain", is_flag=True, help="add the ledger of each evaluation to its record")
 @click.option("--engine", type=click.Choice(["python", "duckdb", "auto"]), default="auto", show_default=True)
@@ -97,7 +97,9 @@ def command(ruleset: str, leads: str | None, as_of_text: str | None, events_path
         raise click.UsageError("the DuckDB engine is not available in this build; use --engine python")
     if engine == "duckdb" and explain:
         raise click.UsageError("--explain needs --engine python")
-    use_sql = run_sql is not None and (engine == "duckdb" or _auto_prefers_sql(leads, explain))
+    use_sql = run_sql is not None and (engine == "duckdb" or _auto_prefers_sql(leads, output_format, explain))
+    if not use_sql and (output_format == "parquet" or (leads or "").lower().endswith(".parquet")):
+        raise click.UsageError("Parquet input or output needs the DuckDB engine (--engine duckdb or auto)")
     if use_sql:
         assert run_sql is not None
         if leads is None or leads == "-":
@@ -108,13 +110,12 @@ def command(ruleset: str, leads: str | None, as_of_text: str | None, events_path
     sys.exit(EXIT_INVALID if summary.invalid else EXIT_OK)
 
 
-def _auto_prefers_sql(leads: str | None, explain: bool) -> bool:
-    if explain or leads is None or leads == "-" or lead_format(leads) == "json":
-        return False
-    try:
-        return os.path.getsize(leads) >= _AUTO_DUCKDB_BYTES
-    except OSError:
-        return False
+def _auto_prefers_sql(leads: str | None, output_format: str, explain: bool) -> bool:
+    """`--engine auto`: DuckDB only for what the Python readers and writers do not take (Parquet). On JSON
+    Lines the Python engine measured faster with flat memory (100k leads of the benchmark:
+    1.9 s and 60 MB against 13.5 s and 550 MB), so it stays the default there."""
+    parquet = output_format == "parquet" or (leads is not None and leads.lower().endswith(".parquet"))
+    return parquet and not explain
 
 
 def _run_python(model: CheckedModel, leads: str | None, events_path: str | None, as_of: dt.datetime,
