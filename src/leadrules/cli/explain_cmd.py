@@ -13,7 +13,7 @@ from rich.text import Text
 
 from leadrules.cli.eval_cmd import EXIT_INVALID, EXIT_OK, load_model_or_exit, parse_as_of
 from leadrules.engine.python import Explanation, compile_model
-from leadrules.engine.python.explain import describe
+from leadrules.engine.python.explain import describe, show_value
 from leadrules.errors import InputError
 from leadrules.io.leads import parse_json_line
 from leadrules.model import CheckedModel
@@ -30,13 +30,7 @@ def _truth(value: bool | None, words: tuple[str, str, str] = ("met", "not met", 
 
 
 def _show(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int,)) or hasattr(value, "as_tuple"):
-        return format_number(value)
-    return str(value)
+    return "—" if value is None else show_value(value).strip('"')
 
 
 def _read_lead(path: str) -> Any:

@@ -58,6 +58,7 @@ class GeneratedModule:
     criteria: tuple[str, ...]  # stages whose criterion `trace` reports, in funnel order
     routes: tuple[str, ...]  # route blocks `trace` reports, in declaration order
     email_fields: tuple[str, ...]  # fields whose `.domain` is computed
+    windows: dict[int, m.Window]  # window seconds → the window as written
 
 
 def _whole(value: Decimal) -> int | Decimal:
@@ -88,6 +89,7 @@ class _Generator:
         self.condition_nullable: dict[str, bool] = {}
         self.slots: dict[Slot, int] = {}
         self.email_fields: list[str] = []
+        self.windows: dict[int, m.Window] = {}
         self.temp = 0
         self._collect()
 
@@ -130,6 +132,8 @@ class _Generator:
         self.slots = {slot: i for i, slot in enumerate(ordered)}
 
     def _slot(self, event: str, window: m.Window | None) -> None:
+        if window is not None:
+            self.windows.setdefault(window.seconds, window)
         self.slots.setdefault((event, window.seconds if window is not None else None), len(self.slots))
 
     def _all_expressions(self) -> list[m.Expr]:
@@ -288,6 +292,7 @@ class _Generator:
             criteria=tuple(criteria),
             routes=tuple(routes),
             email_fields=tuple(self.email_fields),
+            windows=dict(self.windows),
         )
 
     def _function(

@@ -20,7 +20,7 @@ from leadrules.engine.validate import ValidLead
 from leadrules.jsontext import dumps
 from leadrules.values import format_number, format_timestamp, json_number
 
-__all__ = ["Explanation", "RuleTrace", "Clause", "NextStage", "build_explanation", "describe", "describe_rule",
+__all__ = ["Explanation", "RuleTrace", "Clause", "NextStage", "build_explanation", "describe", "describe_rule", "show_value",
            "ledger_text"]
 
 Truth = bool | None
@@ -124,7 +124,8 @@ class Explanation:
 # ---- describing the model in rule-file words ---------------------------------------------
 
 
-def _show(value: Any) -> str:
+def show_value(value: Any) -> str:
+    """A value as rule files write it (`missing` for None)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, Decimal)):
@@ -148,7 +149,7 @@ def describe(expr: m.Expr, model: m.CheckedModel | None = None, nested: bool = F
         return describe(e, model, nested=True)
 
     if isinstance(expr, m.Const):
-        return _show(expr.value)
+        return show_value(expr.value)
     if isinstance(expr, m.FieldValue):
         return expr.field
     if isinstance(expr, m.EmailDomain):
@@ -182,7 +183,7 @@ def describe(expr: m.Expr, model: m.CheckedModel | None = None, nested: bool = F
         if model is not None:
             listed = next((name for name, values in model.lists.items() if values == expr.values), None)
         if listed is None:
-            listed = "[" + ", ".join(_show(v) for v in expr.values) + "]"
+            listed = "[" + ", ".join(show_value(v) for v in expr.values) + "]"
         return f"{sub(expr.subject)} {'not in' if expr.negated else 'in'} {listed}"
     if isinstance(expr, m.TextTest):
         return f"{sub(expr.subject)} {expr.op} {sub(expr.pattern)}"
@@ -296,9 +297,9 @@ class _Values:
             if v is None:
                 shown.append(f"{name} is missing")
             elif len(leaves) == 1:
-                shown.append(f"has {_show(v)}")
+                shown.append(f"has {show_value(v)}")
             else:
-                shown.append(f"{name} is {_show(v)}")
+                shown.append(f"{name} is {show_value(v)}")
         return ", ".join(shown)
 
 
@@ -312,37 +313,6 @@ def _clause_text(expr: m.Expr, model: m.CheckedModel) -> str:
     if isinstance(expr, m.HasEvent):
         return f"a {expr.event}{_window(expr.window)}"
     return describe(expr, model)
-
-
-def _window_name(event: str, seconds: int | None, model: m.CheckedModel) -> str:
-    if seconds is None:
-        return event
-    for expr_window in _windows(model):
-        if expr_window.seconds == seconds:
-            return f"{event} {expr_window}"
-    return f"{event} in last {seconds} seconds"
-
-
-def _windows(model: m.CheckedModel) -> list[m.Window]:
-    found: list[m.Window] = []
-
-    def walk(e: m.Expr) -> None:
-        if isinstance(e, (m.HasEvent, m.EventCount)) and e.window is not None:
-            found.append(e.window)
-        for child in m.children(e):
-            walk(child)
-
-    for score in model.scores.values():
-        for rule in score.rules:
-            if isinstance(rule, m.PerEventRule) and rule.window is not None:
-                found.append(rule.window)
-            elif isinstance(rule, m.IfRule):
-                walk(rule.condition)
-    for expr in [c.expr for c in model.conditions.values()] + [d.condition for d in model.disqualifiers] + [
-        c.condition for c in model.criteria.values()
-    ] + [e.condition for r in model.routes.values() for e in r.entries if e.condition is not None]:
-        walk(expr)
-    return found
 
 
 def build_explanation(model: m.CheckedModel, generated: GeneratedModule, record: dict[str, Any],
@@ -363,7 +333,8 @@ def build_explanation(model: m.CheckedModel, generated: GeneratedModule, record:
         criteria=dict(zip(generated.criteria, crit, strict=True)),
         routes=dict(zip(generated.routes, route_truths, strict=True)),
         values=dict(zip(model.fields, lead.values, strict=True)),
-        counts={_window_name(event, seconds, model): n for (event, seconds), n in slot_counts.items()},
+        counts={event + _window(generated.windows.get(seconds) if seconds is not None else None): n
+                for (event, seconds), n in slot_counts.items()},
         scores=dict(zip(model.scores, scores, strict=True)),
         bands=dict(zip(model.bands, bands, strict=True)),
         conditions=dict(zip(model.conditions, conditions, strict=True)),
@@ -402,8 +373,8 @@ def ledger_text(explanation: Explanation, model: m.CheckedModel) -> list[str]:
         if rule.fired:
             label = f"{rule.label}: " if rule.label else ""
             lines.append(f"{rule.score}: {label}{rule.text} → {format_number(rule.points)}")
-    scores = ", ".join(f"{k} {_show(v)}" for k, v in record["scores"].items())
-    bands = ", ".join(f"{k} {_show(v)}" for k, v in record["bands"].items())
+    scores = ", ".join(f"{k} {show_value(v)}" for k, v in record["scores"].items())
+    bands = ", ".join(f"{k} {show_value(v)}" for k, v in record["bands"].items())
     lines.append("scores: " + (scores or "none") + (f"; bands: {bands}" if bands else ""))
     fired = [code for code, truth in explanation.disqualifiers if truth is True]
     lines.append("disqualifiers: " + (", ".join(fired) if fired else "none fired"))
