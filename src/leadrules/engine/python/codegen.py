@@ -280,9 +280,6 @@ class _Generator:
         out(1, "return evaluate, trace")
         names = ", ".join(f"k{i}" for i in range(len(self.constants)))
         out.lines[constants_line] = f"    ({names},) = K" if self.constants else "    pass"
-        for name in EXPORTS:
-            if not name.isidentifier():
-                raise InternalError(f"bad runtime export {name!r}")
         return GeneratedModule(
             source="\n".join(out.lines) + "\n",
             constants=tuple(self.constants),

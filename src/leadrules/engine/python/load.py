@@ -41,7 +41,7 @@ def load_module(model: m.CheckedModel) -> CompiledModule:
     filename = f"<leadrules {model.name} #{next(_counter)}>"
     code = compile(generated.source, filename, "exec")
     namespace: dict[str, Any] = {"__name__": "leadrules_generated"}
-    exec(code, namespace)  # noqa: S102 - our own generated module, compiled once per model
+    exec(code, namespace)  # our own generated module, compiled once per model
     evaluate, trace = namespace["build"](generated.constants)
     compiled = CompiledModule(generated, filename, evaluate, trace)
     _CACHE[key] = (model, compiled)

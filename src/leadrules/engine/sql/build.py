@@ -99,6 +99,13 @@ class _Names:
         self.disqualifiers = tuple(_internal("d", i, d.code) for i, d in enumerate(model.disqualifiers))
         self.criteria = {stage: _internal("g", i, stage) for i, stage in enumerate(model.stages)}
         self.counts: dict[tuple[str, int | None], str] = {}
+        self.domains: dict[str, str] = {}
+
+    def domain(self, field_name: str) -> str:
+        """Column of an email field's domain, computed once in lr_input."""
+        if field_name not in self.domains:
+            self.domains[field_name] = _internal("m", len(self.domains), field_name)
+        return self.domains[field_name]
 
     def count(self, event: str, window: m.Window | None) -> str:
         key = (event, _window_key(window))
@@ -160,6 +167,8 @@ class _Builder:
     def _collect_counts(self, expr: m.Expr) -> None:
         if isinstance(expr, (m.EventCount, m.HasEvent)):
             self._use_count(expr.event, expr.window)
+        elif isinstance(expr, m.EmailDomain):
+            self.names.domain(expr.field)
         for child in m.children(expr):
             self._collect_counts(child)
 
@@ -214,6 +223,9 @@ class _Builder:
             if fld.kind == "number" and source.cast_numbers:
                 column = exp.cast(column, DECIMAL_TYPE)
             projections.append(exp.alias_(column, self.names.fields[name]))
+        for name, column_name in self.names.domains.items():
+            raw = exp.column(source.field_columns.get(name, name), table="l")
+            projections.append(exp.alias_(self.profile.email_domain(raw), column_name))
         with_counts = bool(self.names.counts) and source.events_table is not None
         for column_name in self.names.counts.values():
             count: exp.Expr = exp.Literal.number(0)
@@ -447,16 +459,7 @@ class _Builder:
         return exp.column(self.names.fields[e.field])
 
     def _expr_EmailDomain(self, e: m.EmailDomain) -> exp.Expr:
-        value = exp.column(self.names.fields[e.field])
-        at_sign = exp.Literal.string("@")
-        from_end = exp.StrPosition(this=exp.Reverse(this=value.copy()), substr=at_sign.copy())
-        domain = exp.Lower(
-            this=exp.Right(
-                this=value.copy(), expression=exp.Sub(this=from_end, expression=exp.Literal.number(1))
-            )
-        )
-        has_at = exp.GT(this=exp.StrPosition(this=value.copy(), substr=at_sign.copy()), expression=exp.Literal.number(0))
-        return exp.case().when(has_at, domain)
+        return exp.column(self.names.domain(e.field))
 
     def _expr_ScoreValue(self, e: m.ScoreValue) -> exp.Expr:
         return exp.column(self.names.scores[e.score])

@@ -42,7 +42,7 @@ def _bigquery_array_compact(generator: Generator, node: exp.Expr) -> str:
     # BigQuery has no ARRAY_COMPACT: rebuild the array from its non-NULL elements, in order.
     element = exp.to_identifier("lr_code")
     offset = exp.to_identifier("lr_offset")
-    unnest = exp.Unnest(expressions=[node.this], alias=exp.TableAlias(this=element), offset=offset)
+    unnest = exp.Unnest(expressions=[node.this], alias=exp.TableAlias(columns=[element]), offset=offset)
     inner = (
         exp.select(exp.column(element))
         .from_(unnest)
@@ -50,6 +50,24 @@ def _bigquery_array_compact(generator: Generator, node: exp.Expr) -> str:
         .order_by(exp.column(offset))
     )
     return generator.sql(exp.Array(expressions=[inner]))
+
+
+def portable_email_domain(value: exp.Expr) -> exp.Expr:
+    """Text after the last '@', lower-cased; NULL without an '@' (REVERSE/STRPOS/RIGHT run everywhere)."""
+    at_sign = exp.Literal.string("@")
+    from_end = exp.StrPosition(this=exp.Reverse(this=value.copy()), substr=at_sign.copy())
+    domain = exp.Lower(this=exp.Right(this=value.copy(), expression=exp.Sub(this=from_end, expression=exp.Literal.number(1))))
+    has_at = exp.GT(this=exp.StrPosition(this=value.copy(), substr=at_sign.copy()), expression=exp.Literal.number(0))
+    return exp.case().when(has_at, domain)
+
+
+def duckdb_email_domain(value: exp.Expr) -> exp.Expr:
+    """The same in DuckDB, without REVERSE: the last element of splitting at '@' (much faster)."""
+    at_sign = exp.Literal.string("@")
+    last = exp.Anonymous(this="LIST_EXTRACT", expressions=[
+        exp.Anonymous(this="STRING_SPLIT", expressions=[value.copy(), at_sign.copy()]), exp.Literal.number(-1)])
+    has_at = exp.GT(this=exp.StrPosition(this=value.copy(), substr=at_sign.copy()), expression=exp.Literal.number(0))
+    return exp.case().when(has_at, exp.Lower(this=last))
 
 
 @dataclass(frozen=True)
@@ -62,6 +80,8 @@ class DialectProfile:
     # the warehouse type for UTC instants
     timestamp_name: str = "TIMESTAMP"
     overrides: Mapping[type[exp.Expr], Override] = field(default_factory=lambda: MappingProxyType({}))
+    # builds `email.domain` of a text expression
+    email_domain: Callable[[exp.Expr], exp.Expr] = portable_email_domain
     # how a user binds the as-of instant (shown at the top of the exported SQL and in docs/sql.md)
     binding_note: str = ""
 
@@ -82,7 +102,7 @@ class DialectProfile:
 
 PROFILES: Mapping[Dialect, DialectProfile] = MappingProxyType({
     Dialect.DUCKDB: DialectProfile(
-        Dialect.DUCKDB, "duckdb", "placeholder",
+        Dialect.DUCKDB, "duckdb", "placeholder", email_domain=duckdb_email_domain,
         binding_note="bind $as_of, e.g. con.execute(sql, {'as_of': datetime(2026, 11, 22)}) in Python",
     ),
     Dialect.POSTGRES: DialectProfile(

@@ -633,6 +633,9 @@ class _Run:
 
     def _write_jsonl(self, output_path: str | None, fallback: dict[int, dict[str, Any]]) -> None:
         text_query = self._final_lines()
+        if output_path is not None and output_path != "-":
+            self._copy_jsonl(text_query, output_path, fallback)
+            return
         cursor = self.con.execute(_sql(text_query))
         with open_output(output_path) as stream:
             fallback_iter = iter(sorted(fallback.items()))
@@ -648,6 +651,35 @@ class _Run:
             while next_fallback is not None:
                 stream.write(dumps(next_fallback[1]) + "\n")
                 next_fallback = next(fallback_iter, None)
+
+    def _copy_jsonl(self, lines: exp.Select, output_path: str, fallback: dict[int, dict[str, Any]]) -> None:
+        """DuckDB writes the lines itself: one text column, no quoting. JSON text never holds a
+        raw newline or control character, so each value is exactly one line."""
+        table = exp.Schema(this=exp.to_table("lr_fallback_lines"), expressions=[
+            exp.ColumnDef(this=exp.to_identifier("lr_order"), kind=exp.DataType.build("BIGINT")),
+            exp.ColumnDef(this=exp.to_identifier("lr_text"), kind=exp.DataType.build("VARCHAR")),
+        ])
+        self.con.execute(_sql(exp.Create(this=table, kind="TABLE")))
+        if fallback:
+            insert = exp.insert(exp.Values(expressions=[exp.Tuple(expressions=[exp.Placeholder(), exp.Placeholder()])]),
+                                "lr_fallback_lines")
+            self.con.executemany(_sql(insert), [[n, dumps(r)] for n, r in sorted(fallback.items())])
+        lines.set("order", None)
+        union = exp.union(lines, exp.select(exp.column("lr_order"), exp.column("lr_text")).from_("lr_fallback_lines"),
+                          distinct=False)
+        ordered = exp.select(exp.column("lr_text")).from_(union.subquery("lr_all")).order_by(exp.column("lr_order"))
+        target = Path(output_path)
+        temp = target.with_name("." + target.name + ".tmp")
+        options = [("FORMAT", exp.var("CSV")), ("HEADER", exp.false()), ("QUOTE", _s("")), ("ESCAPE", _s("")),
+                   ("DELIMITER", _s("\x1f"))]
+        copy = exp.Copy(this=exp.Subquery(this=ordered), kind=False, files=[_s(str(temp))],
+                        params=[exp.CopyParameter(this=exp.var(k), expression=v) for k, v in options])
+        try:
+            self.con.execute(_sql(copy))
+            os.replace(temp, target)
+        finally:
+            if temp.exists():
+                temp.unlink()
 
     def _final_lines(self) -> exp.Select:
         """(record number, JSON line) of accepted records, in input order."""
@@ -749,7 +781,7 @@ class _Run:
         temp = target.with_name("." + target.name + ".tmp")
         select = exp.select(*[exp.column(c, quoted=True) for c in columns[1:]]).from_("lr_out").order_by(
             exp.column("lr_order"))
-        copy = exp.Copy(this=select, kind=True, files=[_s(str(temp))],
+        copy = exp.Copy(this=exp.Subquery(this=select), kind=False, files=[_s(str(temp))],
                         params=[exp.CopyParameter(this=exp.var("FORMAT"), expression=exp.var("PARQUET"))])
         self.con.execute(_sql(copy))
         os.replace(temp, target)
