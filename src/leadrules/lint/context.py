@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import z3
 
@@ -13,13 +14,17 @@ from leadrules.config import Config
 from leadrules.diagnostics import CODES, Diagnostic, Severity, Witness
 from leadrules.lint.encode import Encoding, encode
 from leadrules.lint.outcome import Judge, Outcome
-from leadrules.lint.witness import AS_OF, NotDecimal, build_witness
+from leadrules.lint.samples import Sampler
+from leadrules.lint.witness import AS_OF, AS_OF_TEXT, NotDecimal, build_witness
 from leadrules.source import Span
 
 __all__ = ["LintContext", "Answer", "Claim", "SAT", "UNSAT", "UNKNOWN"]
 
 SAT, UNSAT, UNKNOWN = "sat", "unsat", "unknown"
 _INCREMENTAL_LIMIT = 16  # base constraints up to which a slice keeps a push/pop solver
+_SAMPLES = 128  # leads built from the mentioned values, screened before the solver is asked
+_PREPROCESSED = z3.Then("simplify", "propagate-values", "solve-eqs", "smt")
+_VARIATIONS = 48  # variations of each witness the solver finds, screened as well
 
 # A claim is checked on the evaluated witness; it returns None when the witness shows what
 # the finding says, else a short description of what it shows instead.
@@ -41,14 +46,53 @@ class LintContext:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     queries: int = 0
     facts: dict[tuple[object, ...], object] = field(default_factory=dict)
+    # valid leads whose outcome is known: samples and every witness found so far
+    known: list[Outcome] = field(default_factory=list)
     _var_memo: dict[int, tuple[z3.ExprRef, frozenset[int]]] = field(default_factory=dict)
+    _base_model: z3.ModelRef | None = None
+    sampler: Sampler | None = None
 
     @classmethod
     def create(cls, model: m.CheckedModel, config: Config) -> LintContext:
         enc = encode(model)
         ctx = cls(model, config, enc, Judge(model, AS_OF))
         ctx._index_base()
+        ctx.sampler = Sampler(model)
+        for lead in ctx.sampler.leads(_SAMPLES):
+            ctx.learn(lead)
         return ctx
+
+    # ---- known leads -----------------------------------------------------------------------
+    def learn(self, lead: dict[str, Any]) -> Outcome | None:
+        """Evaluate a lead and remember it when it is valid."""
+        outcome = self.judge.outcome(lead)
+        if not outcome.valid:
+            return None
+        self.known.append(outcome)
+        return outcome
+
+    def find(self, claim: Claim) -> Outcome | None:
+        """A known lead that shows the claim, if any (newest first: recent witnesses tend to
+        sit deep in the funnel, where the questions are)."""
+        for outcome in reversed(self.known):
+            if claim(outcome) is None:
+                return outcome
+        return None
+
+    def search(self, claim: Claim, query: Sequence[z3.BoolRef]) -> tuple[str, Witness | None]:
+        """Is there a valid lead that shows the claim? `query` is the claim in z3 terms.
+        Known leads first; then the solver, whose witness is remembered."""
+        found = self.find(claim)
+        if found is not None:
+            return SAT, Witness(AS_OF_TEXT, found.lead)
+        answer = self.ask(*query)
+        if answer.status != SAT:
+            return answer.status, None
+        witness = self.witness_for(answer, query)
+        if witness is not None and self.learn(witness.lead) is not None and self.sampler is not None:
+            for lead in self.sampler.variations(witness.lead, _VARIATIONS):
+                self.learn(lead)
+        return SAT, witness
 
     # ---- slicing ---------------------------------------------------------------------------
     # A query needs only the base constraints that share variables with it, transitively
@@ -123,7 +167,12 @@ class LintContext:
         return solver
 
     def _new_solver(self, chosen: frozenset[int]) -> z3.Solver:
-        solver = z3.Solver()
+        if len(chosen) > _INCREMENTAL_LIMIT:
+            # one-shot: simplifying and eliminating the score definitions before search was
+            # measured 1.5-2x faster than the default solver on funnel queries
+            solver = _PREPROCESSED.solver()
+        else:
+            solver = z3.Solver()
         solver.set("timeout", self.config.solver_timeout_ms)
         solver.add(*[self.encoding.base[i] for i in sorted(chosen)])
         return solver
@@ -157,17 +206,27 @@ class LintContext:
         return Answer(UNKNOWN)
 
     def witness_for(self, answer: Answer, constraints: Sequence[z3.BoolRef]) -> Witness | None:
-        """The witness of a satisfiable query, made readable where the query allows it (no
-        empty strings); a number the solver picked as a non-decimal rational (1/3) is
-        re-solved on a grid of 10⁻⁶."""
+        """The witness of a satisfiable query; a number the solver picked as a non-decimal
+        rational (1/3) is re-solved on a grid of 10⁻⁶.
+
+        A query is solved on the base constraints it depends on (its slice); the variables
+        outside the slice share no constraint with it, so their values are taken from one
+        model of the whole base, solved once."""
         assert answer.solution is not None
-        if len(self._slice(constraints)) < len(self.encoding.base):
-            # a slice leaves unrelated fields unconstrained: solve on every constraint
-            answer = self._ask_on(self._everything, constraints)
-            if answer.solution is None:
+        solution: _Combined | z3.ModelRef = answer.solution
+        chosen = self._slice(constraints)
+        if len(chosen) < len(self.encoding.base):
+            base = self._whole_base_model()
+            if base is None:
                 return None
+            inside: set[int] = set()
+            for c in constraints:
+                inside |= self._vars(c)
+            for index in chosen:
+                inside |= self._base_vars[index]
+            solution = _Combined(answer.solution, base, frozenset(inside))
         try:
-            return build_witness(self.encoding, answer.solution)  # type: ignore[arg-type]
+            return build_witness(self.encoding, solution)  # type: ignore[arg-type]
         except NotDecimal:
             pass
         grid = []
@@ -182,6 +241,12 @@ class LintContext:
             return build_witness(self.encoding, retry.solution)
         except NotDecimal:
             return None
+
+    def _whole_base_model(self) -> z3.ModelRef | None:
+        if self._base_model is None:
+            answer = self._ask_on(self._everything, ())
+            self._base_model = answer.solution
+        return self._base_model
 
     def _plain(self, witness: Witness) -> Witness:
         """The witness with empty or unprintable text values replaced by plain words; used
@@ -249,3 +314,27 @@ class LintContext:
 
 class WitnessMismatch(Exception):
     """The Python engine does not accept a witness the analysis built."""
+
+
+class _Combined:
+    """A satisfying assignment read from two models: the query's model for the variables of
+    its slice, a model of the whole base for every other variable."""
+
+    def __init__(self, inside: z3.ModelRef, outside: z3.ModelRef, variables: frozenset[int]) -> None:
+        self.inside, self.outside, self.variables = inside, outside, variables
+
+    def eval(self, term: z3.ExprRef, model_completion: bool = False) -> z3.ExprRef:
+        chosen = self.inside if _is_inside(term, self.variables) else self.outside
+        return chosen.eval(term, model_completion=model_completion)
+
+
+def _is_inside(term: z3.ExprRef, variables: frozenset[int]) -> bool:
+    stack = [term]
+    while stack:
+        t = stack.pop()
+        if z3.is_const(t) and t.decl().kind() == z3.Z3_OP_UNINTERPRETED:
+            if t.get_id() in variables:
+                return True
+            continue
+        stack.extend(t.children())
+    return False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from leadrules import model as m
 from leadrules.lint.context import LintContext
+from leadrules.lint.outcome import Outcome
 
 __all__ = ["stage_status", "entry_status", "walk"]
 
@@ -12,7 +13,10 @@ def stage_status(ctx: LintContext, stage: str) -> str:
     """Whether some valid lead ends in `stage`: sat, unsat or unknown."""
     key = ("stage", stage)
     if key not in ctx.facts:
-        ctx.facts[key] = ctx.ask(ctx.encoding.ends_in(stage)).status
+        def reaches(t: Outcome) -> str | None:
+            return None if t.record["stage"] == stage else "elsewhere"
+
+        ctx.facts[key] = ctx.search(reaches, (ctx.encoding.ends_in(stage),))[0]
     return str(ctx.facts[key])
 
 
@@ -20,7 +24,10 @@ def entry_status(ctx: LintContext, route: m.Route, index: int) -> str:
     """Whether some valid lead is routed by entry `index` of the route."""
     key = ("route", route.stage, index)
     if key not in ctx.facts:
-        ctx.facts[key] = ctx.ask(ctx.encoding.selects(route, index)).status
+        def selected(t: Outcome) -> str | None:
+            return None if t.selected_entry(route.stage) == index else "another entry"
+
+        ctx.facts[key] = ctx.search(selected, (ctx.encoding.selects(route, index),))[0]
     return str(ctx.facts[key])
 
 

@@ -14,7 +14,7 @@ from leadrules.diagnostics import Witness
 from leadrules.lint.encode import EPOCH, Encoding
 from leadrules.values import format_timestamp, json_number
 
-__all__ = ["AS_OF", "AS_OF_TEXT", "build_witness", "NotDecimal"]
+__all__ = ["AS_OF", "AS_OF_TEXT", "build_witness", "NotDecimal", "event_times"]
 
 AS_OF_TEXT = "2026-11-22T00:00:00Z"
 AS_OF = dt.datetime(2026, 11, 22, tzinfo=dt.timezone.utc)
@@ -43,7 +43,7 @@ def _decimal(value: z3.ExprRef) -> Decimal:
     return exact
 
 
-def _event_times(windows: list[int], counts: list[int]) -> list[dt.datetime]:
+def event_times(windows: list[int], counts: list[int]) -> list[dt.datetime]:
     """Timestamps for events: counts[i] events inside window i (ascending windows, the last
     one unbounded), none closer than the window they are counted in."""
     times: list[dt.datetime] = []
@@ -96,7 +96,7 @@ def build_witness(enc: Encoding, solution: z3.ModelRef) -> Witness:
             assert isinstance(raw, z3.IntNumRef)
             counts.append(raw.as_long())
         bounded = [s for s in seconds if s is not None]
-        for at in _event_times(bounded, counts):
+        for at in event_times(bounded, counts):
             events.append({"type": event, "at": format_timestamp(at)})
     events.sort(key=lambda e: e["at"])
     lead["events"] = events

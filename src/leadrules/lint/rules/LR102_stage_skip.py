@@ -52,21 +52,20 @@ class StageSkip:
             before = ctx.model.criteria.get(previous)
             if criterion is None or before is None:
                 continue
-            query = (enc.ends_in(stage), z3.Not(enc.cond(before.condition).true))
-            answer = ctx.ask(*query)
-            if answer.status == UNKNOWN:
-                ctx.incomplete(f"stage skip into '{stage}'", criterion.span)
-            if answer.status != SAT:
-                continue
-            witness = ctx.witness_for(answer, query)
-            names = lead_names([before.condition, criterion.condition], ctx.model)
-
             def claim(t: Outcome, stage: str = stage, previous: str = previous) -> str | None:
                 if t.record["stage"] != stage:
                     return f"the lead ends in {t.record['stage']}"
                 if t.criteria.get(previous) is True:
                     return f"the lead meets {previous}'s criterion"
                 return None
+
+            query = (enc.ends_in(stage), z3.Not(enc.cond(before.condition).true))
+            status, witness = ctx.search(claim, query)
+            if status == UNKNOWN:
+                ctx.incomplete(f"stage skip into '{stage}'", criterion.span)
+            if status != SAT:
+                continue
+            names = lead_names([before.condition, criterion.condition], ctx.model)
 
             def reading(t: Outcome, stage: str = stage, previous: str = previous, names: set[str] = names) -> str:
                 return f"{describe_lead(enc, t.lead, names)} reaches {stage} though {previous}'s criterion is not met"

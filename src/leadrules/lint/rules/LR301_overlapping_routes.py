@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from leadrules.diagnostics import Severity
+from leadrules.diagnostics import Severity, Witness
 from leadrules.lint.context import SAT, UNKNOWN, UNSAT, LintContext
 from leadrules.lint.facts import entry_status, stage_status
 from leadrules.lint.outcome import Outcome
-from leadrules.lint.witness import describe_lead, lead_names
+from leadrules.lint.witness import AS_OF_TEXT, describe_lead, lead_names
 
 __all__ = ["OverlappingRoutes"]
 
@@ -53,18 +53,6 @@ class OverlappingRoutes:
                 for i in (k for k in live if k < j):
                     earlier = route.entries[i]
                     assert earlier.condition is not None
-                    both = (enc.cond(earlier.condition).true, enc.cond(later.condition).true)
-                    if ctx.ask(*both).status == UNSAT:
-                        continue  # exclusive whatever the stage: no need for the funnel
-                    query = (enc.ends_in(route.stage), *both)
-                    answer = ctx.ask(*query)
-                    if answer.status == UNKNOWN:
-                        ctx.incomplete(f"route entry to '{later.target}'", later.span)
-                        continue
-                    if answer.status != SAT:
-                        continue
-                    witness = ctx.witness_for(answer, query)
-                    names = lead_names([earlier.condition, later.condition], ctx.model)
                     stage = route.stage
 
                     def claim(t: Outcome, i: int = i, j: int = j, stage: str = stage) -> str | None:
@@ -72,6 +60,21 @@ class OverlappingRoutes:
                             return f"the lead ends in {t.record['stage']}"
                         truths = t.routes[stage]
                         return None if truths[i] is True and truths[j] is True else "the entries do not both match"
+
+                    both = (enc.cond(earlier.condition).true, enc.cond(later.condition).true)
+                    found = ctx.find(claim)
+                    if found is not None:
+                        witness: Witness | None = Witness(AS_OF_TEXT, found.lead)
+                    else:
+                        if ctx.ask(*both).status == UNSAT:
+                            continue  # exclusive whatever the stage: no need for the funnel
+                        status, witness = ctx.search(claim, (enc.ends_in(route.stage), *both))
+                        if status == UNKNOWN:
+                            ctx.incomplete(f"route entry to '{later.target}'", later.span)
+                            continue
+                        if status != SAT:
+                            continue
+                    names = lead_names([earlier.condition, later.condition], ctx.model)
 
                     def reading(t: Outcome, earlier: str = earlier.target, later_target: str = later.target,
                                 stage: str = stage, names: set[str] = names) -> str:

@@ -46,20 +46,20 @@ class UnroutedLead:
             if route.otherwise is not None:
                 continue
             conditions = [e.condition for e in route.entries if e.condition is not None]
-            query = (enc.ends_in(route.stage), *[z3.Not(enc.cond(c).true) for c in conditions])
-            answer = ctx.ask(*query)
-            if answer.status == UNKNOWN:
-                ctx.incomplete(f"the route of '{route.stage}'", route.span)
-            if answer.status != SAT:
-                continue
-            witness = ctx.witness_for(answer, query)
-            names = lead_names(conditions, ctx.model)
             stage = route.stage
 
             def claim(t: Outcome, stage: str = stage) -> str | None:
                 if t.record["stage"] != stage:
                     return f"the lead ends in {t.record['stage']}"
                 return None if t.record["route"] is None else f"the lead is routed to {t.record['route']}"
+
+            query = (enc.ends_in(route.stage), *[z3.Not(enc.cond(c).true) for c in conditions])
+            status, witness = ctx.search(claim, query)
+            if status == UNKNOWN:
+                ctx.incomplete(f"the route of '{route.stage}'", route.span)
+            if status != SAT:
+                continue
+            names = lead_names(conditions, ctx.model)
 
             def reading(t: Outcome, stage: str = stage, names: set[str] = names) -> str:
                 return f"{describe_lead(enc, t.lead, names)} reaches {stage} and matches no route entry"

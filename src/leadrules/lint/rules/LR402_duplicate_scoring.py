@@ -50,10 +50,12 @@ class DuplicateScoring:
     def run(self, ctx: LintContext) -> None:
         enc = ctx.encoding
         for score in ctx.model.scores.values():
+            fired = _fired_masks(ctx, score.name, len(score.rules))
             for j, later in enumerate(score.rules):
-                for earlier in score.rules[:j]:
+                for i, earlier in enumerate(score.rules[:j]):
                     same = _key(earlier) == _key(later)
-                    if not same and isinstance(earlier, m.IfRule) and isinstance(later, m.IfRule):
+                    if not same and isinstance(earlier, m.IfRule) and isinstance(later, m.IfRule) \
+                            and fired[i] == fired[j]:  # no known lead tells them apart
                         shared = lead_names([earlier.condition]) & lead_names([later.condition])
                         if shared:
                             a, b = enc.cond(earlier.condition).true, enc.cond(later.condition).true
@@ -66,3 +68,13 @@ class DuplicateScoring:
                                    hint="merge the rules into one with the summed points")
                         break
 
+
+
+def _fired_masks(ctx: LintContext, score: str, count: int) -> list[int]:
+    """Per rule of the score, a bit per known lead: did the rule fire for it."""
+    masks = [0] * count
+    for bit, outcome in enumerate(ctx.known):
+        for trace in outcome.explanation.rules:
+            if trace.score == score and trace.fired:
+                masks[trace.index] |= 1 << bit
+    return masks
