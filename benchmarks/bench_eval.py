@@ -125,7 +125,7 @@ def main() -> None:
     t_cli, rss_cli = cli_runs(path, args.runs, out_cli)
     t_script, rss_script = script_runs(path, args.runs, out_script)
     big = data_file(1_000_000) if args.million else None
-    big_result = cli_runs(big, 1, out_cli) if big is not None else None
+    big_result = cli_runs(big, 1, DATA / "out_cli_1m.jsonl") if big is not None else None
     with open(out_cli, encoding="utf-8") as a, open(out_script, encoding="utf-8") as b:
         if not same_records([json.loads(x) for x in a], [json.loads(x) for x in b]):
             raise SystemExit("the CLI and the hand-written script disagree")
