@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench clean
+.PHONY: demo test lint typecheck pytest bench clean test-spark
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,3 +38,8 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
+
+# The generated Spark SQL on a local pyspark session (Java 17+); installs the `spark` extra.
+test-spark: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[spark]'
+	$(BIN)/pytest tests/sql/test_spark.py

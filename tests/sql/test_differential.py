@@ -144,7 +144,7 @@ CLEAN_VALUES: dict[str, st.SearchStrategy[Any]] = {
     "e": st.sampled_from(TRICKY),
     "c": st.sampled_from(["a", "b", "c"]),
     "i": st.sampled_from([0, 9, 10, 20, 21, 50, 100]),
-    "n": st.sampled_from([0, 3, -1, -2, 10**15]),
+    "n": st.sampled_from([0, 3, -1, -2, 10**15, Decimal("2.5"), Decimal("-0.25"), Decimal("123456789.123456")]),
     "b": st.booleans(),
     "d": st.sampled_from(["2026-01-01", "2025-12-31", "2024-02-29"]),
     "ts": st.sampled_from(["2026-11-20T00:00:00Z", "2026-11-21T00:00:00Z", "2026-11-20T23:59:59Z"]),

@@ -64,6 +64,9 @@ _CSV_INTEGER = r"^[+-]?[0-9]{1,18}(\.0+)?$"
 _CSV_NUMBER = r"^[+-]?[0-9]{1,20}(\.[0-9]{1,6})?$"
 # a string that prints in JSON as itself between quotes (no escapes needed)
 _PLAIN_TEXT = "^[^\\x00-\\x1f\"\\\\]*$"
+# a JSON number right after `"<field name>"` and its colon, and the plain decimals taken as exact
+_RAW_NUMBER_AFTER_KEY = '"\\s*:\\s*(-?[0-9]+\\.[0-9]+)\\s*[,}]'
+_JSON_DECIMAL = r"^-?[0-9]{1,9}\.[0-9]{1,6}$"
 _BLANK_LINE = "^[ \\t\\n\\r\\x0b\\x0c]*$"
 
 
@@ -392,9 +395,23 @@ class _Run:
             ok = exp.and_(is_text, text.copy().isin(*[_s(c) for c in fld.choices])) if fld.choices else exp.false()
         elif fld.kind in ("integer", "number"):
             if kind == "jsonl":
-                # exact JSON integers only; decimals in JSON go to the Python engine
+                # Exact JSON integers; for a number field also a JSON decimal whose text, taken
+                # from the line, is plain with at most 15 significant digits (so the double
+                # DuckDB parsed it to stands for that text alone). Anything else: Python engine.
                 typed = exp.TryCast(this=exp.cast(value.copy(), "VARCHAR"), to=exp.DataType.build(DECIMAL_TYPE))
                 ok = exp.and_(is_int, exp.not_(typed.copy().is_(exp.null())))
+                if fld.kind == "number":
+                    # Anonymous keeps the group argument: sqlglot drops a literal 1 as a default
+                    raw = exp.Anonymous(this="regexp_extract", expressions=[
+                        exp.column("lr_line"), _s('"' + name + _RAW_NUMBER_AFTER_KEY), _n(1)])
+                    exact = exp.and_(
+                        exp.EQ(this=json_type.copy() if json_type is not None else exp.null(), expression=_s("DOUBLE")),
+                        _matches(raw.copy(), _JSON_DECIMAL),
+                        exp.EQ(this=exp.TryCast(this=raw.copy(), to=exp.DataType.build("DOUBLE")),
+                               expression=exp.TryCast(this=value.copy(), to=exp.DataType.build("DOUBLE"))),
+                    )
+                    typed = exp.case().when(exact, exp.TryCast(this=raw, to=exp.DataType.build(DECIMAL_TYPE))).else_(typed)
+                    ok = exp.or_(ok, exact.copy())
             else:
                 pattern = _CSV_INTEGER if fld.kind == "integer" else _CSV_NUMBER
                 typed = exp.TryCast(this=text.copy(), to=exp.DataType.build(DECIMAL_TYPE))
