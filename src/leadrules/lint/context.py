@@ -51,6 +51,7 @@ class LintContext:
     _var_memo: dict[int, tuple[z3.ExprRef, frozenset[int]]] = field(default_factory=dict)
     _base_model: z3.ModelRef | None = None
     sampler: Sampler | None = None
+    _why_unknown: str | None = None
 
     @classmethod
     def create(cls, model: m.CheckedModel, config: Config) -> LintContext:
@@ -180,8 +181,33 @@ class LintContext:
     # ---- solving ---------------------------------------------------------------------------
     def ask(self, *constraints: z3.BoolRef) -> Answer:
         """Is there a valid lead meeting all constraints? One push/pop on a solver that holds
-        the base constraints the query depends on."""
-        return self._ask_on(self._solver_for(constraints), constraints)
+        the base constraints the query depends on.
+
+        Where the encoding over-approximates (`Encoding.links`), the query is solved with
+        the links first, whose answers are exact witnesses; only when that fails is it
+        solved without them, and an answer found only there is "unknown"."""
+        target = self._solver_for(constraints)
+        links = self._links_for(constraints)
+        if not links:
+            return self._ask_on(target, constraints)
+        linked = self._ask_on(target, (*constraints, *links))
+        if linked.status != UNSAT:
+            return linked
+        loose = self._ask_on(target, constraints)
+        if loose.status != SAT:
+            return loose
+        self._why_unknown = "lower-case"  # the next `incomplete` says why
+        return Answer(UNKNOWN)
+
+    def _links_for(self, constraints: Sequence[z3.BoolRef]) -> list[z3.BoolRef]:
+        if not self.encoding.links:
+            return []
+        variables: set[int] = set()
+        for c in constraints:
+            variables |= self._vars(c)
+        for index in self._slice(constraints):
+            variables |= self._base_vars[index]
+        return [link for link in self.encoding.links if self._vars(link) & variables]
 
     def _ask_on(self, target: z3.Solver | frozenset[int], constraints: Sequence[z3.BoolRef]) -> Answer:
         self.queries += 1
@@ -196,13 +222,13 @@ class LintContext:
         finally:
             target.pop()
 
-    @staticmethod
-    def _answer(solver: z3.Solver) -> Answer:
+    def _answer(self, solver: z3.Solver) -> Answer:
         result = solver.check()
         if result == z3.sat:
             return Answer(SAT, solver.model())
         if result == z3.unsat:
             return Answer(UNSAT)
+        self._why_unknown = solver.reason_unknown()
         return Answer(UNKNOWN)
 
     def witness_for(self, answer: Answer, constraints: Sequence[z3.BoolRef]) -> Witness | None:
@@ -229,12 +255,7 @@ class LintContext:
             return build_witness(self.encoding, solution)  # type: ignore[arg-type]
         except NotDecimal:
             pass
-        grid = []
-        for name, v in self.encoding.fields.items():
-            if v.field.kind == "number":
-                steps = z3.Int(f"grid:{name}")
-                grid.append(v.value * 1_000_000 == z3.ToReal(steps))  # type: ignore[operator]
-        retry = self._ask_on(self._everything, (*constraints, *grid))
+        retry = self._ask_on(self._everything, (*constraints, *self._grid(), *self.encoding.links))
         if retry.status != SAT or retry.solution is None:
             return None
         try:
@@ -244,9 +265,18 @@ class LintContext:
 
     def _whole_base_model(self) -> z3.ModelRef | None:
         if self._base_model is None:
-            answer = self._ask_on(self._everything, ())
+            answer = self._ask_on(self._everything, (*self._grid(), *self.encoding.links))
             self._base_model = answer.solution
         return self._base_model
+
+    def _grid(self) -> list[z3.BoolRef]:
+        """Numbers on a grid of 10⁻⁶, so that they print as short decimals."""
+        grid = []
+        for name, v in self.encoding.fields.items():
+            if v.field.kind == "number":
+                steps = z3.Int(f"grid:{name}")
+                grid.append(v.value * 1_000_000 == z3.ToReal(steps))  # type: ignore[operator]
+        return grid
 
     def _plain(self, witness: Witness) -> Witness:
         """The witness with empty or unprintable text values replaced by plain words; used
@@ -304,9 +334,20 @@ class LintContext:
                                            notes=notes))
 
     def incomplete(self, what: str, span: Span) -> None:
-        self.diagnostics.append(Diagnostic(
-            "LR900", f"analysis incomplete for {what}: the solver ran out of time", span,
-            hint="raise `solver-timeout-ms` in the configuration, or simplify the conditions"))
+        why, self._why_unknown = self._why_unknown, None
+        if why == "lower-case":
+            self.diagnostics.append(Diagnostic(
+                "LR900", f"analysis incomplete for {what}: it depends on how an email's domain is "
+                "lower-cased, which the solver does not model exactly", span,
+                hint="compare `.domain` with lower-case text, or test the email text without `.domain`"))
+        elif why is not None and why != "timeout" and "canceled" not in why:
+            self.diagnostics.append(Diagnostic(
+                "LR900", f"analysis incomplete for {what}: the solver could not decide it ({why})", span,
+                hint="simplify the conditions (text tests combined with `.domain` are the usual cause)"))
+        else:
+            self.diagnostics.append(Diagnostic(
+                "LR900", f"analysis incomplete for {what}: the solver ran out of time", span,
+                hint="raise `solver-timeout-ms` in the configuration, or simplify the conditions"))
 
     def severity(self, code: str) -> Severity:
         return CODES[code].severity

@@ -65,7 +65,14 @@ class FieldVars:
     value: z3.ExprRef
     # email fields only: whether it has an '@' and the (lower-case) domain after the last one
     has_at: z3.BoolRef | None = None
-    domain: z3.SeqRef | None = None
+    domain: z3.ExprRef | None = None
+    # an enumerated text field: `value` is an Int index into `labels`, whose last member
+    # stands for every text the rules never mention; likewise `domain` with `domain_labels`
+    labels: tuple[str, ...] | None = None
+    domain_labels: tuple[str, ...] | None = None
+    # email read both as text and through `.domain`: the text after the last '@' (not yet
+    # lower-cased); `.domain` is tied to it only by `link` (see `Encoding.links`)
+    raw_domain: z3.SeqRef | None = None
 
 
 @dataclass
@@ -81,6 +88,12 @@ class Encoding:
     scores: dict[str, z3.ArithRef] = field(default_factory=dict)
     score_bounds: dict[str, tuple[Decimal | None, Decimal | None]] = field(default_factory=dict)
     base: list[z3.BoolRef] = field(default_factory=list)
+    # constraints that make the encoding exact where it is otherwise an over-approximation
+    # (an email read both as text and through `.domain`): a query is first solved with
+    # them; an answer found only without them is "unknown", never "unreachable"
+    links: list[z3.BoolRef] = field(default_factory=list)
+    # band name → its labels; a band's value is an Int index into them
+    band_labels: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _conditions: dict[str, Cond] = field(default_factory=dict)
     _conds: dict[m.Expr, Cond] = field(default_factory=dict)
     _vals: dict[m.Expr, Val] = field(default_factory=dict)
@@ -132,6 +145,15 @@ class Encoding:
         if isinstance(e, m.Presence):
             known = self._known(e.subject)
             return Cond(known, z3.Not(known)) if e.present else Cond(z3.Not(known), known)
+        if isinstance(e, m.Compare) and e.op in ("==", "!="):
+            for side, literal in ((e.left, e.right), (e.right, e.left)):
+                labels = self._labels(side)
+                if labels is not None and isinstance(literal, m.Const) and isinstance(literal.value, str):
+                    coded = self.val(side)
+                    matches = _is_label(coded.value, labels, (literal.value,))
+                    if e.op == "!=":
+                        matches = z3.Not(matches)
+                    return Cond(z3.And(coded.known, matches), z3.And(coded.known, z3.Not(matches)))
         if isinstance(e, m.Compare):
             left, right = self.val(e.left), self.val(e.right)
             known = z3.And(left.known, right.known)
@@ -139,8 +161,12 @@ class Encoding:
             return Cond(z3.And(known, holds), z3.And(known, z3.Not(holds)))
         if isinstance(e, m.InSet):
             subject = self.val(e.subject)
-            member = z3.Or([subject.value == self._literal(v, e.subject.type) for v in e.values]) \
-                if e.values else z3.BoolVal(False)
+            labels = self._labels(e.subject)
+            if labels is not None:
+                member = _is_label(subject.value, labels, tuple(str(v) for v in e.values))
+            else:
+                member = z3.Or([subject.value == self._literal(v, e.subject.type) for v in e.values]) \
+                    if e.values else z3.BoolVal(False)
             yes, no = z3.And(subject.known, member), z3.And(subject.known, z3.Not(member))
             return Cond(no, yes) if e.negated else Cond(yes, no)
         if isinstance(e, m.TextTest):
@@ -152,6 +178,16 @@ class Encoding:
                      "contains": z3.Contains(s, p)}[e.op]
             return Cond(z3.And(known, holds), z3.And(known, z3.Not(holds)))
         raise TypeError(f"not a condition: {type(e).__name__}")
+
+    def _labels(self, e: m.Expr) -> tuple[str, ...] | None:
+        """The labels of an enumerated text expression (its value is an index), else None."""
+        if isinstance(e, m.FieldValue):
+            return self.fields[e.field].labels
+        if isinstance(e, m.EmailDomain):
+            return self.fields[e.field].domain_labels
+        if isinstance(e, m.BandValue):
+            return self.band_labels.get(e.band)
+        return None
 
     def _known(self, e: m.Expr) -> z3.BoolRef:
         if e.type == "boolean":
@@ -207,10 +243,12 @@ class Encoding:
     def _band(self, name: str) -> Val:
         band = self.model.bands[name]
         score = self.scores[band.score]
-        value: z3.ExprRef = z3.StringVal("")
+        labels = self.band_labels.get(name)
+        value: z3.ExprRef = z3.StringVal("") if labels is None else z3.IntVal(len(labels) - 1)
         inside = [band_contains(entry, score) for entry in band.entries]
         for entry, test in reversed(list(zip(band.entries, inside, strict=True))):
-            value = z3.If(test, z3.StringVal(entry.label), value)
+            label = z3.StringVal(entry.label) if labels is None else z3.IntVal(labels.index(entry.label))
+            value = z3.If(test, label, value)
         return Val(z3.Or(inside) if inside else z3.BoolVal(False), value)
 
     # ---- funnel ------------------------------------------------------------------------
@@ -276,18 +314,24 @@ def _compare(op: str, left: z3.ExprRef, right: z3.ExprRef) -> z3.BoolRef:
             ">=": lambda: a >= b}[op]()  # type: ignore[operator]
 
 
-_UPPER_OR_AT = z3.Union(z3.Range("A", "Z"), z3.Re("@"))
-_PRINTABLE = z3.Range(" ", "~")
+# '@' is U+0040 and 'A'..'Z' U+0041..U+005A: one gap in the alphabet. Regular languages
+# written as a star of character ranges keep z3's string solver fast (a complement does not).
+_LAST_CHAR = chr(0x2FFFF)  # z3's default largest character
+_NO_AT = z3.Star(z3.Union(z3.Range(chr(0), "?"), z3.Range("A", _LAST_CHAR)))
+_NO_AT_NOR_UPPER = z3.Star(z3.Union(z3.Range(chr(0), "?"), z3.Range("[", _LAST_CHAR)))
+_PLAIN_DOMAIN = z3.Star(z3.Union(z3.Range(" ", "?"), z3.Range("[", "~")))
 
 
 def _domain_ok(domain: z3.SeqRef) -> z3.BoolRef:
-    """A domain as `.domain` yields it: lower case, no '@' (and, to keep witnesses
-    reproducible through Python's lower(), printable ASCII)."""
-    return z3.And(
-        z3.InRe(domain, z3.Star(_PRINTABLE)),
-        z3.Not(z3.InRe(domain, z3.Concat(z3.Star(z3.AllChar(z3.ReSort(z3.StringSort()))), _UPPER_OR_AT,
-                                         z3.Star(z3.AllChar(z3.ReSort(z3.StringSort())))))),
-    )
+    """What every `.domain` value satisfies: no '@' and no ASCII upper case (lower() never
+    produces them). Other characters are left free: this over-approximates the values."""
+    return z3.InRe(domain, _NO_AT_NOR_UPPER)
+
+
+def _domain_plain(domain: z3.SeqRef) -> z3.BoolRef:
+    """Printable ASCII without '@' or upper case: a domain Python's lower() leaves as it is.
+    Used as a link, so that witnesses reproduce while "unreachable" never rests on it."""
+    return z3.InRe(domain, _PLAIN_DOMAIN)
 
 
 def _used_windows(model: m.CheckedModel) -> dict[str, set[int | None]]:
@@ -334,46 +378,14 @@ def _capped(points: z3.ArithRef, cap: Decimal | None) -> z3.ArithRef:
 def encode(model: m.CheckedModel) -> Encoding:
     """Build the variables, validity constraints and definitions of a model."""
     enc = Encoding(model)
-    uses_domain = _fields_with_domain(model)
+    uses = _text_uses(model)
     for name, f in model.fields.items():
-        present = z3.Bool(f"present:{name}") if f.optional else z3.BoolVal(True)
-        value: z3.ExprRef
-        has_at: z3.BoolRef | None = None
-        domain: z3.SeqRef | None = None
-        if f.kind == "integer":
-            value = z3.Int(f"field:{name}")
-        elif f.kind == "number":
-            value = z3.Real(f"field:{name}")
-        elif f.kind == "boolean":
-            value = z3.Bool(f"field:{name}")
-        elif f.kind in ("date", "timestamp"):
-            value = z3.Int(f"field:{name}")
-        else:
-            value = z3.String(f"field:{name}")
-        if f.kind in ("integer", "number"):
-            if f.low is not None:
-                enc.base.append(z3.Implies(present, value >= real(f.low)))  # type: ignore[operator]
-            if f.high is not None:
-                enc.base.append(z3.Implies(present, value <= real(f.high)))  # type: ignore[operator]
-        if f.kind == "date":
-            enc.base.append(z3.And(value >= dt.date.min.toordinal(), value <= dt.date.max.toordinal()))  # type: ignore[operator]
-        if f.kind == "timestamp":
-            low = micros(dt.datetime(1, 1, 2, tzinfo=dt.timezone.utc))
-            high = micros(dt.datetime(9999, 12, 30, tzinfo=dt.timezone.utc))
-            enc.base.append(z3.And(value >= low, value <= high))  # type: ignore[operator]
-        if f.kind == "choice":
-            enc.base.append(z3.Or([value == z3.StringVal(c) for c in f.choices]))
-        if f.kind == "email" and name in uses_domain:
-            has_at = z3.Bool(f"has_at:{name}")
-            domain = z3.String(f"domain:{name}")
-            local = z3.String(f"local:{name}")
-            assert isinstance(value, z3.SeqRef)
-            enc.base.append(z3.If(
-                has_at,
-                z3.And(value == z3.Concat(local, z3.StringVal("@"), domain), _domain_ok(domain)),
-                z3.Not(z3.Contains(value, z3.StringVal("@"))),
-            ))
-        enc.fields[name] = FieldVars(f, present, value, has_at, domain)
+        enc.fields[name] = _field_vars(enc, f, uses)
+    for name, band in model.bands.items():
+        literals = uses.get(("band", name))
+        if literals is not None:
+            labels = tuple(dict.fromkeys(e.label for e in band.entries))
+            enc.band_labels[name] = (*labels, _other(labels))
     for event, seconds in _used_windows(model).items():
         ordered = sorted((s for s in seconds if s is not None))
         chain: list[z3.ArithRef] = []
@@ -422,13 +434,156 @@ def _define_score(enc: Encoding, score: m.Score) -> None:
     enc.scores[score.name] = variable
 
 
-def _fields_with_domain(model: m.CheckedModel) -> set[str]:
-    found: set[str] = set()
-    for expr in all_expressions(model):
-        stack = [expr]
-        while stack:
-            e = stack.pop()
-            if isinstance(e, m.EmailDomain):
-                found.add(e.field)
-            stack.extend(m.children(e))
-    return found
+def _field_vars(enc: Encoding, f: m.Field, uses: dict[tuple[str, str], set[str] | None]) -> FieldVars:
+    name = f.name
+    present = z3.Bool(f"present:{name}") if f.optional else z3.BoolVal(True)
+    value: z3.ExprRef
+    if f.kind in ("integer", "date", "timestamp"):
+        value = z3.Int(f"field:{name}")
+    elif f.kind == "number":
+        value = z3.Real(f"field:{name}")
+    elif f.kind == "boolean":
+        value = z3.Bool(f"field:{name}")
+    else:
+        value = z3.String(f"field:{name}")
+    if f.kind in ("integer", "number"):
+        if f.low is not None:
+            enc.base.append(z3.Implies(present, value >= real(f.low)))  # type: ignore[operator]
+        if f.high is not None:
+            enc.base.append(z3.Implies(present, value <= real(f.high)))  # type: ignore[operator]
+    if f.kind == "date":
+        enc.base.append(z3.And(value >= dt.date.min.toordinal(), value <= dt.date.max.toordinal()))  # type: ignore[operator]
+    if f.kind == "timestamp":
+        low = micros(dt.datetime(1, 1, 2, tzinfo=dt.timezone.utc))
+        high = micros(dt.datetime(9999, 12, 30, tzinfo=dt.timezone.utc))
+        enc.base.append(z3.And(value >= low, value <= high))  # type: ignore[operator]
+    if f.kind not in ("text", "email", "choice"):
+        return FieldVars(f, present, value)
+    raw_literals = uses.get(("field", name), set())
+    domain_literals = uses.get(("domain", name), set())
+    reads_domain = ("domain", name) in uses
+    reads_raw = ("field", name) in uses
+    labels: tuple[str, ...] | None = None
+    if raw_literals is not None and not (reads_domain and reads_raw):
+        # compared only with literals: an index into the literals (and the choices), plus
+        # one label for every other text
+        if f.kind == "choice":
+            labels = (*f.choices, *sorted(raw_literals - set(f.choices)))
+        else:
+            labels = tuple(sorted(raw_literals))
+        labels = (*labels, _other(labels))
+        value = z3.Int(f"field:{name}")
+        last = len(labels) - 1
+        if f.kind == "choice":
+            enc.base.append(z3.Or([value == labels.index(c) for c in f.choices]))  # type: ignore[arg-type]
+        else:
+            enc.base.append(z3.And(value >= 0, value <= last))  # type: ignore[operator]
+    elif f.kind == "choice":
+        enc.base.append(z3.Or([value == z3.StringVal(c) for c in f.choices]))
+    if f.kind != "email" or not reads_domain:
+        return FieldVars(f, present, value, labels=labels)
+    has_at = z3.Bool(f"has_at:{name}")
+    if domain_literals is not None and not reads_raw:
+        # only `.domain` is read, and only against literals: the raw text is built from the
+        # domain when the witness is written. A literal `.domain` can never equal (upper
+        # case, or an '@') gets no label of its own.
+        reachable = sorted(d for d in domain_literals if d == d.lower() and "@" not in d)
+        domain_labels = (*reachable, _other(tuple(domain_literals), "other.example"))
+        domain = z3.Int(f"domain:{name}")
+        enc.base.append(z3.And(domain >= 0, domain <= len(domain_labels) - 1))
+        return FieldVars(f, present, value, has_at, domain, labels=labels, domain_labels=domain_labels)
+    # `.domain` compared with computed text, or the email also read as text: strings
+    assert isinstance(value, z3.SeqRef)
+    text_domain = z3.String(f"domain:{name}")
+    local = z3.String(f"local:{name}")
+    if reads_raw:
+        # Python lower-cases the domain; z3 has no such function. The raw text after the
+        # last '@' is its own variable; `.domain` is tied to it only through `links`
+        # (the domain written in lower case), so an answer that needs an upper-case raw
+        # domain is reported as unknown rather than unreachable.
+        raw_domain = z3.String(f"raw_domain:{name}")
+        enc.base.append(z3.If(
+            has_at,
+            z3.And(value == z3.Concat(local, z3.StringVal("@"), raw_domain),
+                   z3.InRe(raw_domain, _NO_AT), _domain_ok(text_domain)),
+            z3.Not(z3.Contains(value, z3.StringVal("@"))),
+        ))
+        enc.links.append(z3.Implies(has_at, z3.And(raw_domain == text_domain, _domain_plain(raw_domain))))
+        return FieldVars(f, present, value, has_at, text_domain, raw_domain=raw_domain)
+    enc.base.append(z3.If(
+        has_at,
+        z3.And(value == z3.Concat(local, z3.StringVal("@"), text_domain), _domain_ok(text_domain)),
+        z3.Not(z3.Contains(value, z3.StringVal("@"))),
+    ))
+    enc.links.append(z3.Implies(has_at, _domain_plain(text_domain)))
+    return FieldVars(f, present, value, has_at, text_domain)
+
+
+def _other(labels: tuple[str, ...], preferred: str = "other") -> str:
+    """A text that is none of the labels: stands for every text the rules never mention."""
+    candidate, n = preferred, 1
+    while candidate in labels:
+        candidate, n = f"{preferred}{n}", n + 1
+    return candidate
+
+
+def _is_label(code: z3.ExprRef, labels: tuple[str, ...], literals: tuple[str, ...]) -> z3.BoolRef:
+    """The enumerated value is one of the literals (the last label matches no literal)."""
+    named = labels[:-1]
+    indices = sorted({named.index(v) for v in literals if v in named})
+    return z3.Or([code == i for i in indices]) if indices else z3.BoolVal(False)  # type: ignore[misc]
+
+
+def _text_uses(model: m.CheckedModel) -> dict[tuple[str, str], set[str] | None]:
+    """Per text source (("field", name), ("domain", email field), ("band", name)) that the
+    rules read: the literals it is compared with when it is only ever compared with literals
+    (`==`, `!=`, `in`) or tested for presence, else None (it needs the string encoding)."""
+    uses: dict[tuple[str, str], set[str] | None] = {}
+
+    def source(e: m.Expr) -> tuple[str, str] | None:
+        if isinstance(e, m.FieldValue) and e.type == "text":
+            return ("field", e.field)
+        if isinstance(e, m.EmailDomain):
+            return ("domain", e.field)
+        if isinstance(e, m.BandValue):
+            return ("band", e.band)
+        return None
+
+    def add(key: tuple[str, str], literals: tuple[str, ...] | None) -> None:
+        if key not in uses:
+            uses[key] = set()
+        found = uses[key]
+        if literals is None:
+            uses[key] = None
+        elif found is not None:
+            found.update(literals)
+
+    stack = list(all_expressions(model))
+    while stack:
+        e = stack.pop()
+        handled: set[int] = set()
+        if isinstance(e, m.Compare) and e.op in ("==", "!="):
+            for subject, other in ((e.left, e.right), (e.right, e.left)):
+                key = source(subject)
+                if key is not None and isinstance(other, m.Const) and isinstance(other.value, str):
+                    add(key, (other.value,))
+                    handled.add(id(subject))
+        elif isinstance(e, m.InSet):
+            key = source(e.subject)
+            if key is not None:
+                add(key, tuple(str(v) for v in e.values))
+                handled.add(id(e.subject))
+        elif isinstance(e, m.Presence):
+            key = source(e.subject)
+            if key is not None:
+                add(key, ())
+                handled.add(id(e.subject))
+        for child in m.children(e):
+            if id(child) in handled:
+                continue
+            key = source(child)
+            if key is not None:
+                add(key, None)
+            else:
+                stack.append(child)
+    return uses

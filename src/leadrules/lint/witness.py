@@ -85,6 +85,14 @@ def build_witness(enc: Encoding, solution: z3.ModelRef) -> Witness:
         elif f.kind == "timestamp":
             assert isinstance(raw, z3.IntNumRef)
             lead[name] = format_timestamp(EPOCH + dt.timedelta(microseconds=raw.as_long()))
+        elif v.domain_labels is not None and v.has_at is not None and v.domain is not None:
+            # only `.domain` is read: the address is a fixed local part and the domain
+            code = get(v.domain)
+            assert isinstance(code, z3.IntNumRef)
+            lead[name] = "pat@" + v.domain_labels[code.as_long()] if z3.is_true(get(v.has_at)) else "pat"
+        elif v.labels is not None:
+            assert isinstance(raw, z3.IntNumRef)
+            lead[name] = v.labels[raw.as_long()]
         else:
             assert isinstance(raw, z3.SeqRef)
             lead[name] = raw.as_string()
