@@ -365,6 +365,10 @@ class CheckedModel:
     # (kind, name) with kind "condition" | "score" | "band"
     order: tuple[tuple[str, str], ...]
     stages_span: Span | None = None
+    header_span: Span | None = None  # the `ruleset "..." version "..."` statement
+    handoff_span: Span | None = None  # the `handoff S` statement; None when implicit
+    list_spans: dict[str, Span] = field(default_factory=dict)  # list name → its declaration
+    used_lists: frozenset[str] = frozenset()  # lists some expression names (they are inlined)
 
     @property
     def entry_stage(self) -> str | None:

@@ -190,6 +190,11 @@ class _Checker:
             tests=tuple(tests),
             order=order,
             stages_span=stages_span,
+            header_span=header.span,
+            handoff_span=next((s.span for s in statements if isinstance(s, ast.Handoff)), None),
+            list_spans={s.name.name: s.span for s in statements if isinstance(s, ast.ListDecl)},
+            used_lists=frozenset(
+                n.name for s in statements for n in ast.walk(s) if isinstance(n, ast.ListName)),
         )
         return model, []
 

@@ -18,7 +18,8 @@ class UnguardedHandoff:
     The handoff stage (`handoff S`, the `handoff` configuration key, or by default the last
     stage) is where leads leave marketing for sales. It is guarded when some disqualifier
     that can fire is global or `at` a stage at or before the handoff stage. This rule
-    reports a handoff stage without such a guard.
+    reports a handoff stage without such a guard, at the `handoff` statement, or at
+    `stages` when the handoff stage is implicit or set by configuration.
 
     ## Why it matters
     Without a disqualifier, students, competitors and opted-out contacts reach sales
@@ -53,7 +54,9 @@ class UnguardedHandoff:
                 unknown = True
             elif status != UNSAT:
                 return
-        span = model.stages_span or Span(model.path, 1, 1, 1, 1)
+        # at the `handoff` statement when the ruleset names the stage, else at `stages`
+        declared = ctx.config.handoff not in model.stages and model.handoff_span is not None
+        span = (model.handoff_span if declared else None) or model.stages_span or Span(model.path, 1, 1, 1, 1)
         if unknown:
             ctx.incomplete(f"the guard of handoff stage '{handoff}'", span)
             return

@@ -16,7 +16,7 @@ class MissingRequiredDisqualifier:
 
     ## What it does
     Reports each code listed in the `required-disqualifiers` configuration key that the
-    ruleset does not declare with `disqualify CODE ...`.
+    ruleset does not declare with `disqualify CODE ...`, at the `ruleset` header.
 
     ## Why it matters
     Teams agree on disqualifiers every ruleset must carry (opt-outs, competitors,
@@ -40,7 +40,7 @@ class MissingRequiredDisqualifier:
 
     def run(self, ctx: LintContext) -> None:
         declared = {d.code for d in ctx.model.disqualifiers}
-        span = ctx.model.stages_span or Span(ctx.model.path, 1, 1, 1, 1)
+        span = ctx.model.header_span or Span(ctx.model.path, 1, 1, 1, 1)
         where = f" (required by {ctx.config.source})" if ctx.config.source else ""
         for code in ctx.config.required_disqualifiers:
             if code not in declared:

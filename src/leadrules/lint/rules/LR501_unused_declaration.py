@@ -14,12 +14,11 @@ __all__ = ["UnusedDeclaration"]
 
 
 class UnusedDeclaration:
-    """Unused field, event or condition.
+    """Unused field, event, list or condition.
 
     ## What it does
-    Reports a declared field, event or `condition` that no score, condition, disqualifier,
-    stage criterion or route reads. (Lists are inlined where they are used; an unused list
-    is not reported.)
+    Reports a declared field, event, `list` or `condition` that no score, condition,
+    disqualifier, stage criterion or route reads.
 
     ## Why it matters
     Unused declarations suggest a rule that was meant to use them and does not, and they
@@ -62,6 +61,9 @@ class UnusedDeclaration:
         for name, span in model.events.items():
             if ("event", name) not in used:
                 ctx.report(self.code, f"event '{name}' is never used", span)
+        for name, span in model.list_spans.items():
+            if name not in model.used_lists:
+                ctx.report(self.code, f"list '{name}' is never used", span)
         for name, condition in model.conditions.items():
             if ("condition", name) not in used:
                 ctx.report(self.code, f"condition '{name}' is never used", condition.span)
