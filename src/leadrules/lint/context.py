@@ -25,6 +25,7 @@ _INCREMENTAL_LIMIT = 16  # base constraints up to which a slice keeps a push/pop
 _SAMPLES = 128  # leads built from the mentioned values, screened before the solver is asked
 _PREPROCESSED = z3.Then("simplify", "propagate-values", "solve-eqs", "smt")
 _VARIATIONS = 48  # variations of each witness the solver finds, screened as well
+_SEEDS, _FOCUSED = 3, 16  # known leads near a question, and variations tried of each
 
 # A claim is checked on the evaluated witness; it returns None when the witness shows what
 # the finding says, else a short description of what it shows instead.
@@ -64,6 +65,18 @@ class LintContext:
         return ctx
 
     # ---- known leads -----------------------------------------------------------------------
+    def _vary(self, claim: Claim, near: Claim | None, focus: set[str] | None) -> Outcome | None:
+        if near is None or not focus or self.sampler is None:
+            return None
+        seeds = [o for o in reversed(self.known) if near(o) is None][:_SEEDS]
+        for seed in seeds:
+            for lead in self.sampler.variations(seed.lead, _FOCUSED, focus):
+                outcome = self.judge.outcome(lead)
+                if outcome.valid and claim(outcome) is None:
+                    self.known.append(outcome)
+                    return outcome
+        return None
+
     def learn(self, lead: dict[str, Any]) -> Outcome | None:
         """Evaluate a lead and remember it when it is valid."""
         outcome = self.judge.outcome(lead)
@@ -80,10 +93,13 @@ class LintContext:
                 return outcome
         return None
 
-    def search(self, claim: Claim, query: Sequence[z3.BoolRef]) -> tuple[str, Witness | None]:
+    def search(self, claim: Claim, query: Sequence[z3.BoolRef], *, near: Claim | None = None,
+               focus: set[str] | None = None) -> tuple[str, Witness | None]:
         """Is there a valid lead that shows the claim? `query` is the claim in z3 terms.
-        Known leads first; then the solver, whose witness is remembered."""
-        found = self.find(claim)
+        Known leads first, then variations of the fields and events in `focus` of known
+        leads that show `near` (e.g. that reach the stage in question); then the solver,
+        whose witness is remembered."""
+        found = self.find(claim) or self._vary(claim, near, focus)
         if found is not None:
             return SAT, Witness(AS_OF_TEXT, found.lead)
         answer = self.ask(*query)
@@ -202,11 +218,7 @@ class LintContext:
     def _links_for(self, constraints: Sequence[z3.BoolRef]) -> list[z3.BoolRef]:
         if not self.encoding.links:
             return []
-        variables: set[int] = set()
-        for c in constraints:
-            variables |= self._vars(c)
-        for index in self._slice(constraints):
-            variables |= self._base_vars[index]
+        variables = self._slice_vars(constraints)
         return [link for link in self.encoding.links if self._vars(link) & variables]
 
     def _ask_on(self, target: z3.Solver | frozenset[int], constraints: Sequence[z3.BoolRef]) -> Answer:
@@ -239,29 +251,37 @@ class LintContext:
         outside the slice share no constraint with it, so their values are taken from one
         model of the whole base, solved once."""
         assert answer.solution is not None
-        solution: _Combined | z3.ModelRef = answer.solution
-        chosen = self._slice(constraints)
-        if len(chosen) < len(self.encoding.base):
-            base = self._whole_base_model()
-            if base is None:
-                return None
-            inside: set[int] = set()
-            for c in constraints:
-                inside |= self._vars(c)
-            for index in chosen:
-                inside |= self._base_vars[index]
-            solution = _Combined(answer.solution, base, frozenset(inside))
         try:
-            return build_witness(self.encoding, solution)  # type: ignore[arg-type]
+            return self._read(answer.solution, constraints)
         except NotDecimal:
             pass
-        retry = self._ask_on(self._everything, (*constraints, *self._grid(), *self.encoding.links))
+        grid = self._grid()
+        relevant = [g for g in grid if self._vars(g) & self._slice_vars(constraints)]
+        retry = self.ask(*constraints, *relevant)
         if retry.status != SAT or retry.solution is None:
             return None
         try:
-            return build_witness(self.encoding, retry.solution)
+            return self._read(retry.solution, (*constraints, *relevant))
         except NotDecimal:
             return None
+
+    def _read(self, solution: z3.ModelRef, constraints: Sequence[z3.BoolRef]) -> Witness | None:
+        chosen = self._slice(constraints)
+        if len(chosen) == len(self.encoding.base):
+            return build_witness(self.encoding, solution)
+        base = self._whole_base_model()
+        if base is None:
+            return None
+        combined = _Combined(solution, base, frozenset(self._slice_vars(constraints)))
+        return build_witness(self.encoding, combined)  # type: ignore[arg-type]
+
+    def _slice_vars(self, constraints: Sequence[z3.BoolRef]) -> set[int]:
+        inside: set[int] = set()
+        for c in constraints:
+            inside |= self._vars(c)
+        for index in self._slice(constraints):
+            inside |= self._base_vars[index]
+        return inside
 
     def _whole_base_model(self) -> z3.ModelRef | None:
         if self._base_model is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from leadrules import model as m
 from leadrules.lint.context import LintContext
 from leadrules.lint.outcome import Outcome
+from leadrules.lint.witness import lead_names
 
 __all__ = ["stage_status", "entry_status", "walk"]
 
@@ -27,7 +28,11 @@ def entry_status(ctx: LintContext, route: m.Route, index: int) -> str:
         def selected(t: Outcome) -> str | None:
             return None if t.selected_entry(route.stage) == index else "another entry"
 
-        ctx.facts[key] = ctx.search(selected, (ctx.encoding.selects(route, index),))[0]
+        def in_stage(t: Outcome) -> str | None:
+            return None if t.record["stage"] == route.stage else "elsewhere"
+
+        focus = lead_names([e.condition for e in route.entries[:index + 1] if e.condition is not None], ctx.model)
+        ctx.facts[key] = ctx.search(selected, (ctx.encoding.selects(route, index),), near=in_stage, focus=focus)[0]
     return str(ctx.facts[key])
 
 

@@ -123,9 +123,13 @@ class Sampler:
             out.append(lead)
         return out
 
-    def variations(self, lead: dict[str, Any], count: int) -> list[dict[str, Any]]:
-        """`count` copies of a lead with one or two fields (or one event's history) changed."""
-        names = list(self.model.fields) + [f"event:{e}" for e in self.model.events]
+    def variations(self, lead: dict[str, Any], count: int, focus: set[str] | None = None) -> list[dict[str, Any]]:
+        """`count` copies of a lead with one or two fields (or one event's history) changed;
+        only fields and events named in `focus` when it is given."""
+        names = [n for n in self.model.fields if focus is None or n in focus]
+        names += [f"event:{e}" for e in self.model.events if focus is None or e in focus]
+        if not names:
+            return []
         out = []
         for _ in range(count):
             varied = dict(lead)

@@ -68,7 +68,12 @@ class OverlappingRoutes:
                     else:
                         if ctx.ask(*both).status == UNSAT:
                             continue  # exclusive whatever the stage: no need for the funnel
-                        status, witness = ctx.search(claim, (enc.ends_in(route.stage), *both))
+                        def in_stage(t: Outcome, stage: str = stage) -> str | None:
+                            return None if t.record["stage"] == stage else "elsewhere"
+
+                        focus = lead_names([earlier.condition, later.condition], ctx.model)
+                        status, witness = ctx.search(claim, (enc.ends_in(route.stage), *both),
+                                                     near=in_stage, focus=focus)
                         if status == UNKNOWN:
                             ctx.incomplete(f"route entry to '{later.target}'", later.span)
                             continue
