@@ -32,9 +32,11 @@ LEADS = 10_000
 def rulesets(draw: st.DrawFn) -> tuple[str, list[int]]:
     thresholds = draw(st.lists(st.integers(-2, 12), min_size=8, max_size=8))
 
-    def atom(i: int) -> str:
-        kind = draw(st.integers(0, 7))
+    def atom(i: int, in_score: bool = False) -> str:
+        kind = draw(st.integers(0, 10))
         t = thresholds[i % len(thresholds)]
+        if in_score and kind in (7, 10):
+            kind = 0  # a score cannot read itself or its band
         return [
             f"size {draw(st.sampled_from(['>=', '<', '==', '!=']))} {t}",
             f'role {draw(st.sampled_from(["==", "!="]))} "{draw(st.sampled_from(ROLES))}"',
@@ -44,6 +46,11 @@ def rulesets(draw: st.DrawFn) -> tuple[str, list[int]]:
             f"has demo{draw(st.sampled_from(['', ' in last 14 days']))}",
             "revenue is missing",
             f"fit >= {t * 5}",
+            draw(st.sampled_from(['country == "US"', 'country != "DE"', 'country in ["US", "FR"]',
+                                  "country is missing"])),
+            draw(st.sampled_from(['email.domain == "acme.com"', 'email.domain in ["acme.com", "ACME.org", "b.io"]',
+                                  "email.domain is missing", 'note starts with "ab"'])),
+            f'tier == "{draw(st.sampled_from(["hi", "lo"]))}"',
         ][kind]
 
     def cond(i: int) -> str:
@@ -54,8 +61,9 @@ def rulesets(draw: st.DrawFn) -> tuple[str, list[int]]:
     lo = draw(st.integers(0, 3))
     lines = ['ruleset "r" version "1"', f"field size: integer in {lo}..{lo + draw(st.integers(0, 8))}",
              'field role: one of ["student", "manager", "director"]', "field revenue: number optional",
-             "field flag: boolean", "event demo", f"score fit (min 0, max {draw(st.integers(10, 40))}):"]
-    fit_rules = [f"    +{draw(st.integers(1, 20))} if {atom(k).replace('fit', 'size')}" for k in range(3)]
+             "field flag: boolean", "field country: text optional", "field email: email",
+             "field note: text optional", "event demo", f"score fit (min 0, max {draw(st.integers(10, 40))}):"]
+    fit_rules = [f"    +{draw(st.integers(1, 20))} if {atom(k, in_score=True)}" for k in range(3)]
     fit_rules.append("    +5 per demo (max 10)")
     lines += fit_rules
     lines += ["band tier of fit:", '    "hi" from 20', '    "lo" to 20']
@@ -72,7 +80,11 @@ def random_lead(rnd: random.Random, model: Any) -> dict[str, Any]:
         "size": rnd.randint(int(size.low), int(size.high)),
         "role": rnd.choice(ROLES),
         "flag": rnd.random() < 0.5,
+        "email": rnd.choice(["x@acme.com", "x@ACME.com", "x@ACME.org", "y@b.io", "nobody", "x@other.net"]),
     }
+    for name, options in (("country", ["US", "DE", "FR", "us"]), ("note", ["abc", "ab", "xab", "a"])):
+        if rnd.random() < 0.8:
+            lead[name] = rnd.choice(options)
     if rnd.random() < 0.7:
         lead["revenue"] = Decimal(rnd.randint(-3, 13)) + (Decimal("0.5") if rnd.random() < 0.2 else 0)
     events = []
@@ -83,7 +95,7 @@ def random_lead(rnd: random.Random, model: Any) -> dict[str, Any]:
     return lead
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 @given(rulesets())
 def test_findings_hold_for_random_leads(case: tuple[str, list[int]]) -> None:
     text, _ = case
