@@ -111,9 +111,9 @@ def command(ruleset: str, leads: str | None, as_of_text: str | None, events_path
 
 
 def _auto_prefers_sql(leads: str | None, output_format: str, explain: bool) -> bool:
-    """`--engine auto`: DuckDB only for what the Python readers and writers do not take (Parquet). On JSON
-    Lines the Python engine measured faster with flat memory (100k leads of the benchmark:
-    1.9 s and 60 MB against 13.5 s and 550 MB), so it stays the default there."""
+    """`--engine auto`: DuckDB only for what the Python readers and writers do not take
+    (Parquet). Elsewhere the Python engine streams in flat memory and measured faster on the
+    benchmark leads (see docs/evaluation.md), so it stays the default."""
     parquet = output_format == "parquet" or (leads is not None and leads.lower().endswith(".parquet"))
     return parquet and not explain
 
