@@ -28,10 +28,13 @@ _SHORT = {
              "## How to fix\nRename or merge the declarations; break the cycle.",
     "LR006": "A stage is used wrongly: `at` the entry stage, a route, criterion or handoff for an undeclared "
              "stage, `otherwise` before the last route entry.\n\n## How to fix\nName a stage of `stages`.",
-    "LR900": "A solver query ran out of its time budget, so a finding could be neither proved nor ruled out. "
-             "Nothing is reported as unreachable on a timeout.\n\n## How to fix\nRaise `solver-timeout-ms` in "
-             "`leadrules.toml` or `[tool.leadrules]`, or split very large conditions.",
-    "LR901": "A witness lead the analysis built does not show, when evaluated, what the finding claims. This is "
+    "LR900": "A solver query ran out of its time budget, or its answer depends on something the analysis does "
+             "not model exactly (how Python lower-cases an email's domain, when a rule reads both the email text "
+             "and `.domain`), so a finding could be neither proved nor ruled out. Nothing is reported as "
+             "unreachable in that case.\n\n## How to fix\nRaise `solver-timeout-ms` in `leadrules.toml` or "
+             "`[tool.leadrules]`, split very large conditions, or compare `.domain` with lower-case text.",
+    "LR901": "A witness lead the analysis built does not show, when evaluated by the Python engine, what the "
+             "finding claims. This is "
              "a bug in leadrules, reported instead of the finding so that nothing is dropped silently.\n\n"
              "## How to fix\nReport it with the ruleset; the witness is attached.",
 }
