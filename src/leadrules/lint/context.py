@@ -314,6 +314,29 @@ class LintContext:
                 lead[name] = "other"
         return Witness(witness.as_of, lead)
 
+    def _shrink(self, witness: Witness, claim: Claim) -> Witness:
+        """The witness without the events and optional fields it does not need to show the
+        claim (one at a time, newest event first), so that it reads as the point it makes."""
+        lead = dict(witness.lead)
+        shown = self.judge.outcome(lead)
+        if not shown.valid or claim(shown) is not None:
+            return witness  # `report` turns it into LR901 with the original witness
+        events = list(lead.get("events", []))
+        index = len(events) - 1
+        while index >= 0:
+            candidate = {**lead, "events": events[:index] + events[index + 1:]}
+            outcome = self.judge.outcome(candidate)
+            if outcome.valid and claim(outcome) is None:
+                lead, events = candidate, candidate["events"]
+            index -= 1
+        for name, f in self.model.fields.items():
+            if f.optional and name in lead:
+                candidate = {k: v for k, v in lead.items() if k != name}
+                outcome = self.judge.outcome(candidate)
+                if outcome.valid and claim(outcome) is None:
+                    lead = candidate
+        return Witness(witness.as_of, lead)
+
     # ---- evaluation of witnesses -----------------------------------------------------------
     def evaluate(self, witness: Witness) -> Outcome:
         """The witness as the Python engine evaluates it; a lead the engine rejects is an
@@ -338,6 +361,7 @@ class LintContext:
                         witness = plain
                 except WitnessMismatch:
                     pass
+            witness = self._shrink(witness, claim)
         if witness is not None:
             try:
                 result = self.evaluate(witness)

@@ -471,7 +471,7 @@ def _field_vars(enc: Encoding, f: m.Field, uses: dict[tuple[str, str], set[str] 
             labels = (*f.choices, *sorted(raw_literals - set(f.choices)))
         else:
             labels = tuple(sorted(raw_literals))
-        labels = (*labels, _other(labels))
+        labels = (*labels, _other(labels, "pat@example.com" if f.kind == "email" else "other"))
         value = z3.Int(f"field:{name}")
         last = len(labels) - 1
         if f.kind == "choice":

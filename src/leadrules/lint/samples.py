@@ -92,10 +92,10 @@ def _field_choices(f: m.Field, constants: set[Any], domains: set[str]) -> list[A
         moments.update(c for c in constants if isinstance(c, dt.datetime))
         instants = {t + dt.timedelta(seconds=k) for t in moments for k in (-1, 0, 1)}
         return sorted(format_timestamp(t) for t in instants if dt.datetime(2, 1, 1, tzinfo=dt.timezone.utc) < t)
-    texts = sorted(c for c in constants if isinstance(c, str)) + ["other"]
+    texts = sorted(c for c in constants if isinstance(c, str))
     if f.kind == "email":
-        texts = [*texts, *(f"pat@{d}" for d in sorted(domains)), "pat@example.com", "pat"]
-    return texts
+        return [*texts, *(f"pat@{d}" for d in sorted(domains)), "pat@example.com", "pat"]
+    return [*texts, "other"]
 
 
 class Sampler:
