@@ -23,6 +23,9 @@ from leadrules.values import format_timestamp, json_number
 __all__ = ["Sampler"]
 
 _COUNTS = (0, 0, 1, 1, 2, 3, 5, 10)
+# dates and instants are varied by a day or a second; these keep the variations representable
+_LOW = dt.datetime(1, 1, 3, tzinfo=dt.timezone.utc)
+_HIGH = dt.datetime(9999, 12, 29, tzinfo=dt.timezone.utc)
 
 
 def _mentioned(model: m.CheckedModel) -> tuple[dict[str, set[Any]], dict[str, set[str]], dict[str, set[int]]]:
@@ -85,13 +88,13 @@ def _field_choices(f: m.Field, constants: set[Any], domains: set[str]) -> list[A
         return list(f.choices)
     if f.kind == "date":
         days = {AS_OF.date()} | {c for c in constants if isinstance(c, dt.date) and not isinstance(c, dt.datetime)}
-        near = {d + dt.timedelta(days=k) for d in days for k in (-1, 0, 1) if dt.date.min < d < dt.date.max}
+        near = {d + dt.timedelta(days=k) for d in days for k in (-1, 0, 1) if _LOW.date() < d < _HIGH.date()}
         return sorted(d.isoformat() for d in near)
     if f.kind == "timestamp":
         moments: set[dt.datetime] = {AS_OF}
-        moments.update(c for c in constants if isinstance(c, dt.datetime))
+        moments.update(c for c in constants if isinstance(c, dt.datetime) and _LOW < c < _HIGH)
         instants = {t + dt.timedelta(seconds=k) for t in moments for k in (-1, 0, 1)}
-        return sorted(format_timestamp(t) for t in instants if dt.datetime(2, 1, 1, tzinfo=dt.timezone.utc) < t)
+        return sorted(format_timestamp(t) for t in instants)
     texts = sorted(c for c in constants if isinstance(c, str))
     if f.kind == "email":
         return [*texts, *(f"pat@{d}" for d in sorted(domains)), "pat@example.com", "pat"]
