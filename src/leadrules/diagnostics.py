@@ -33,7 +33,7 @@ def _code(code: str, name: str, severity: Severity, summary: str) -> tuple[str, 
     return code, CodeInfo(code, name, severity, summary)
 
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 # The single table of stable codes. Codes are never renumbered or reused.
 CODES: dict[str, CodeInfo] = dict(
@@ -45,7 +45,7 @@ CODES: dict[str, CodeInfo] = dict(
         _code("LR005", "duplicate-or-cycle", E, "duplicate name, or a cycle between conditions"),
         _code("LR006", "invalid-stage-use", E, "invalid stage use"),
         _code("LR101", "unreachable-stage", E, "unreachable stage"),
-        _code("LR102", "stage-skip", I, "a lead can reach a stage without meeting the previous stage's criterion"),
+        _code("LR102", "stage-skip", INFO, "a lead can reach a stage without meeting the previous stage's criterion"),
         _code("LR103", "stage-without-criterion", W, "stage in `stages` with no entry criterion"),
         _code("LR201", "unguarded-handoff", E, "handoff stage not guarded by any disqualifier"),
         _code("LR202", "missing-required-disqualifier", E, "a disqualifier required by configuration is missing"),
@@ -59,8 +59,8 @@ CODES: dict[str, CodeInfo] = dict(
         _code("LR401", "rule-never-fires", W, "scoring rule can never fire"),
         _code("LR402", "duplicate-scoring", W, "the same condition scored twice in one score"),
         _code("LR403", "constant-comparison", W, "comparison always true or always false"),
-        _code("LR501", "unused-declaration", I, "unused field, event, list or condition"),
-        _code("LR900", "analysis-incomplete", I, "analysis incomplete (solver budget ran out)"),
+        _code("LR501", "unused-declaration", INFO, "unused field, event, list or condition"),
+        _code("LR900", "analysis-incomplete", INFO, "analysis incomplete (solver budget ran out)"),
         _code("LR901", "internal-error", E, "internal error in the analysis"),
     ]
 )

@@ -3,6 +3,7 @@ wires library calls to input, output and exit status."""
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
@@ -13,20 +14,34 @@ from leadrules.errors import LeadrulesError
 __all__ = ["cli", "main"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# command name → module defining `command`; imported only when that command runs, so
+# `leadrules eval` does not pay for loading the linter and its solver.
+_COMMANDS = {
+    "check": "leadrules.cli.check_cmd",
+    "eval": "leadrules.cli.eval_cmd",
+    "explain": "leadrules.cli.explain_cmd",
+    "test": "leadrules.cli.test_cmd",
+    "fmt": "leadrules.cli.fmt_cmd",
+    "export": "leadrules.cli.export_cmd",
+}
+
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module_name = _COMMANDS.get(cmd_name)
+        if module_name is None:
+            return None
+        command: click.Command = importlib.import_module(module_name).command
+        return command
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="leadrules")
 def cli() -> None:
     """leadrules: lead-qualification rules as checked, testable text files."""
-
-
-def _register() -> None:
-    from leadrules.cli import check_cmd, eval_cmd, explain_cmd, export_cmd, fmt_cmd, test_cmd
-
-    for module in (check_cmd, eval_cmd, explain_cmd, test_cmd, fmt_cmd, export_cmd):
-        cli.add_command(module.command)
-
-
-_register()
 
 
 def main(argv: list[str] | None = None) -> None:

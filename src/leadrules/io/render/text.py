@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from leadrules.jsontext import dumps
 from collections.abc import Sequence
 
 from leadrules.diagnostics import Diagnostic
+from leadrules.jsontext import dumps
 from leadrules.source import SourceFile
 
 __all__ = ["render", "render_one"]
