@@ -77,3 +77,19 @@ route MQL:
     assert witness is not None
     outcome = evaluate(model, witness)
     assert outcome.record["stage"] == "MQL" and witness.lead["country"] == "DE"
+
+
+def test_presence_of_the_email_does_not_need_its_text() -> None:
+    text = (HEADER + "field email: email optional\n"
+            'disqualify comp "Competitor" if email is present and email.domain in ["acme.com", "b.io"]\n'
+            'disqualify none "No address" if email is present and email.domain is missing\n')
+    model, found = lint_text(text)
+    assert not found
+    ctx = LintContext.create(model, Config())
+    assert ctx.encoding.fields["email"].domain_labels is not None
+    for disqualifier in model.disqualifiers:
+        fires = ctx.encoding.fires(disqualifier)
+        answer = ctx.ask(fires)
+        witness = ctx.witness_for(answer, (fires,))
+        assert witness is not None
+        assert evaluate(model, witness).record["reasons"] == [disqualifier.code]

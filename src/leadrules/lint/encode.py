@@ -462,7 +462,8 @@ def _field_vars(enc: Encoding, f: m.Field, uses: dict[tuple[str, str], set[str] 
     raw_literals = uses.get(("field", name), set())
     domain_literals = uses.get(("domain", name), set())
     reads_domain = ("domain", name) in uses
-    reads_raw = ("field", name) in uses
+    # the text itself matters unless it is only tested for presence
+    reads_raw = ("field", name) in uses and raw_literals != set()
     labels: tuple[str, ...] | None = None
     if raw_literals is not None and not (reads_domain and reads_raw):
         # compared only with literals: an index into the literals (and the choices), plus
