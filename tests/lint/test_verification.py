@@ -46,3 +46,23 @@ def test_a_witness_that_reproduces_is_reported_with_its_reading() -> None:
                reading=lambda t: f"reaches {t.record['stage']}")
     [found] = ctx.diagnostics
     assert found.code == "LR303" and found.reading == "reaches MQL"
+
+
+def test_judge_reports_what_the_engine_explains() -> None:
+    """The judge's short path through the compiled trace agrees with `Evaluator.explain`."""
+    from leadrules.lint.outcome import Judge
+    from leadrules.lint.samples import Sampler
+    from leadrules.lint.witness import AS_OF
+    from leadrules.workspace import load_file
+
+    loaded = load_file("/work/shared/spec/examples/projectflow.rules")
+    assert loaded.model is not None
+    judge = Judge(loaded.model, AS_OF)
+    for lead in [*Sampler(loaded.model).leads(60), {"events": []}]:
+        mine = judge.outcome(lead).explanation
+        full = judge.evaluator.explain(lead, AS_OF)
+        assert mine.record == full.record
+        assert mine.disqualifiers == full.disqualifiers
+        assert mine.criteria == full.criteria and mine.routes == full.routes
+        assert [(r.score, r.index, r.fired, r.points) for r in mine.rules] == \
+            [(r.score, r.index, r.fired, r.points) for r in full.rules]
