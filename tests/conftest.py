@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SPEC_EXAMPLES = Path("/work/shared/spec/examples")
+SPEC_EXAMPLES = REPO_ROOT / "tests" / "fixtures" / "spec_examples"
 
 
 @dataclass(frozen=True)

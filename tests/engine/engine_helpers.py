@@ -7,9 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "spec" / "examples"
-if not EXAMPLES.is_dir():  # a checkout with shared/ inside the work tree
-    EXAMPLES = Path(__file__).resolve().parents[2] / "shared" / "spec" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "spec_examples"
 AS_OF = dt.datetime(2026, 11, 22, tzinfo=dt.timezone.utc)
 AS_OF_TEXT = "2026-11-22T00:00:00Z"
 

@@ -14,7 +14,7 @@ from leadrules.errors import InputError
 from leadrules.lint.noqa import suppressed_codes
 from leadrules.workspace import load_file
 
-EXAMPLES = Path("/work/shared/spec/examples")
+EXAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "spec_examples"
 FUNNEL = """ruleset "f" version "1"
 field country: text
 field employees: integer in 1..100000

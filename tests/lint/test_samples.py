@@ -14,7 +14,7 @@ from leadrules.workspace import load_file
 from .helpers import assert_valid, model_of
 
 ROOT = Path(__file__).resolve().parent.parent
-RULESETS = [Path("/work/shared/spec/examples/projectflow.rules"), *sorted((ROOT / "golden").glob("LR[1-5]*/*.rules"))]
+RULESETS = [ROOT / "fixtures" / "spec_examples" / "projectflow.rules", *sorted((ROOT / "golden").glob("LR[1-5]*/*.rules"))]
 
 EDGES = """ruleset "edges" version "1"
 field born: date optional

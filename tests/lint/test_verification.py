@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from leadrules.config import Config
 from leadrules.diagnostics import Witness
 from leadrules.lint.context import LintContext
@@ -55,7 +57,7 @@ def test_judge_reports_what_the_engine_explains() -> None:
     from leadrules.lint.witness import AS_OF
     from leadrules.workspace import load_file
 
-    loaded = load_file("/work/shared/spec/examples/projectflow.rules")
+    loaded = load_file(Path(__file__).resolve().parents[1] / "fixtures" / "spec_examples" / "projectflow.rules")
     assert loaded.model is not None
     judge = Judge(loaded.model, AS_OF)
     for lead in [*Sampler(loaded.model).leads(60), {"events": []}]:

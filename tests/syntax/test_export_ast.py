@@ -15,7 +15,7 @@ from leadrules.source import SourceFile
 from leadrules.syntax import ast, parse
 
 REPO = Path(__file__).resolve().parents[2]
-FILES = sorted((REPO / "rulesets").rglob("*.rules")) + sorted(Path("/work/shared/spec/examples").glob("*.rules"))
+FILES = sorted((REPO / "rulesets").rglob("*.rules")) + sorted((REPO / "tests" / "fixtures" / "spec_examples").glob("*.rules"))
 
 
 def test_shipped_schema_matches_the_ast_classes() -> None:

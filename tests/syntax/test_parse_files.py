@@ -14,7 +14,7 @@ from leadrules.workspace import collect_rule_files, load_file
 
 REPO = Path(__file__).resolve().parents[2]
 RULESETS = sorted((REPO / "rulesets").rglob("*.rules"))
-EXAMPLES = sorted(Path("/work/shared/spec/examples").glob("*.rules"))
+EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "fixtures" / "spec_examples").glob("*.rules"))
 
 
 @pytest.mark.parametrize("path", EXAMPLES + RULESETS, ids=lambda p: p.name if p in EXAMPLES else str(p.relative_to(REPO)))

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from leadrules import model as m
-from leadrules.engine.python import Evaluator, Explanation, RuleTrace, compile_model
+from leadrules.engine.python import Evaluator, Explanation, compile_model
 
 __all__ = ["Outcome", "Truth", "Judge"]
 
@@ -84,40 +84,6 @@ class Judge:
         return self._evaluator
 
     def outcome(self, lead: dict[str, Any]) -> Outcome:
-        """The engine's verdict on one lead.
-
-        Runs the compiled module's `trace` (the same code `Evaluator.explain` runs) and keeps
-        the record with the truth of every rule, disqualifier, criterion and route entry.
-        `Evaluator.explain` also builds the next stage's clauses and the named event counts,
-        measured 3x slower per lead on a 300-rule ruleset, where the linter screens hundreds
-        of leads; when the compiled module is not reachable it is used as is (and a test
-        keeps the two in agreement)."""
-        evaluator = self.evaluator
-        validate = getattr(evaluator, "_validate", None)
-        module = getattr(evaluator, "_module", None)
-        if validate is None or module is None:
-            return Outcome(lead, evaluator.explain(lead, self.as_of))
-        valid, error = validate(lead, 1)
-        if valid is None:
-            return Outcome(lead, Explanation(record=error))
-        traced = module.trace(valid.id, valid.values, valid.events, self.as_of)
-        try:
-            record, rule_points, truths, criteria, routes = traced[:5]
-            generated = module.generated
-            rules = tuple(
-                RuleTrace(score, index, rule.label, _KINDS[type(rule)], bool(fired), Decimal(points))
-                for (score, index, rule), (fired, points) in zip(generated.rules, rule_points, strict=True)
-            )
-            return Outcome(lead, Explanation(
-                record=record,
-                rules=rules,
-                disqualifiers=tuple((d.code, t) for d, t in zip(self.model.disqualifiers, truths, strict=True)),
-                criteria=dict(zip(generated.criteria, criteria, strict=True)),
-                routes=dict(zip(generated.routes, routes, strict=True)),
-            ))
-        except (ValueError, TypeError, AttributeError, KeyError):
-            # the trace no longer has the shape read here: the public explanation is exact
-            return Outcome(lead, evaluator.explain(lead, self.as_of))
-
-
-_KINDS = {m.IfRule: "if", m.PerEventRule: "per_event", m.PerFieldRule: "per_field"}
+        """The engine's verdict on one lead: its record and the truth of every rule,
+        disqualifier, criterion and route entry (without the texts a person reads)."""
+        return Outcome(lead, self.evaluator.explain(lead, self.as_of, detailed=False))

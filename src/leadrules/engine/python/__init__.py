@@ -78,8 +78,11 @@ class Evaluator:
             except _BUG_TYPES as exc:
                 raise self._located(exc) from exc
 
-    def explain(self, lead: Any, as_of: dt.datetime, *, record: int = 1) -> Explanation:
-        """The record with the ledger behind it: points per rule, truth of every decision."""
+    def explain(self, lead: Any, as_of: dt.datetime, *, record: int = 1, detailed: bool = True) -> Explanation:
+        """The record with the ledger behind it: points per rule, truth of every decision.
+
+        `detailed=False` leaves out rule texts and the next stage's clauses (what a person
+        reads), for callers such as the linter that judge many leads by their truths."""
         valid, error = self._validate(lead, record)
         if valid is None:
             assert error is not None
@@ -89,7 +92,7 @@ class Evaluator:
             traced = self._module.trace(valid.id, valid.values, valid.events, as_of)
         except _BUG_TYPES as exc:
             raise self._located(exc) from exc
-        return build_explanation(self.model, self._module.generated, traced[0], valid, traced)
+        return build_explanation(self.model, self._module.generated, traced[0], valid, traced, detailed=detailed)
 
     def _located(self, exc: BaseException) -> InternalError:
         """A failure inside generated code, pointed at the rule it was evaluating."""

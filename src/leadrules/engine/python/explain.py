@@ -316,7 +316,10 @@ def _clause_text(expr: m.Expr, model: m.CheckedModel) -> str:
 
 
 def build_explanation(model: m.CheckedModel, generated: GeneratedModule, record: dict[str, Any],
-                      lead: ValidLead | None, traced: tuple[Any, ...] | None) -> Explanation:
+                      lead: ValidLead | None, traced: tuple[Any, ...] | None, *,
+                      detailed: bool = True) -> Explanation:
+    """The ledger of one evaluation. `detailed=False` skips what only a person reads (rule
+    texts, the next stage's clauses), for callers that judge many leads by their truths."""
     if lead is None or traced is None:
         return Explanation(record=record)
     _, rule_points, disq, crit, route_truths, counts, domains, scores, bands, conditions = traced
@@ -324,7 +327,7 @@ def build_explanation(model: m.CheckedModel, generated: GeneratedModule, record:
     for (score, index, rule), (fired, points) in zip(generated.rules, rule_points, strict=True):
         kind = "if" if isinstance(rule, m.IfRule) else "per_event" if isinstance(rule, m.PerEventRule) else "per_field"
         rules.append(RuleTrace(score, index, rule.label, kind, bool(fired), Decimal(points),
-                               describe_rule(rule, model)))
+                               describe_rule(rule, model) if detailed else ""))
     slot_counts = dict(zip(generated.slots, counts, strict=True))
     explanation = Explanation(
         record=record,
@@ -341,7 +344,7 @@ def build_explanation(model: m.CheckedModel, generated: GeneratedModule, record:
         domains=dict(zip(generated.email_fields, domains, strict=True)),
         slot_counts=slot_counts,
     )
-    next_stage = _next_stage(model, explanation)
+    next_stage = _next_stage(model, explanation) if detailed else None
     if next_stage is None:
         return explanation
     return replace(explanation, next_stage=next_stage)
