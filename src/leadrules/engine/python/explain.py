@@ -9,7 +9,6 @@ values; the criterion as a whole always comes from the compiled code.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -17,8 +16,8 @@ from typing import Any
 from leadrules import model as m
 from leadrules.engine.python.codegen import GeneratedModule
 from leadrules.engine.validate import ValidLead
-from leadrules.jsontext import dumps
-from leadrules.values import format_number, format_timestamp, json_number
+from leadrules.model_text import describe, describe_rule, show_value
+from leadrules.values import format_number, json_number
 
 __all__ = ["Explanation", "RuleTrace", "Clause", "NextStage", "build_explanation", "describe", "describe_rule", "show_value",
            "ledger_text"]
@@ -124,89 +123,8 @@ class Explanation:
 # ---- describing the model in rule-file words ---------------------------------------------
 
 
-def show_value(value: Any) -> str:
-    """A value as rule files write it (`missing` for None)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, Decimal)):
-        return format_number(value)
-    if isinstance(value, dt.datetime):
-        return dumps(format_timestamp(value))
-    if isinstance(value, dt.date):
-        return dumps(value.isoformat())
-    if value is None:
-        return "missing"
-    return dumps(value)
-
-
 def _window(window: m.Window | None) -> str:
     return f" {window}" if window is not None else ""
-
-
-def describe(expr: m.Expr, model: m.CheckedModel | None = None, nested: bool = False) -> str:
-    """An expression in rule-file syntax (lists shown by name when the model declares them)."""
-    def sub(e: m.Expr) -> str:
-        return describe(e, model, nested=True)
-
-    if isinstance(expr, m.Const):
-        return show_value(expr.value)
-    if isinstance(expr, m.FieldValue):
-        return expr.field
-    if isinstance(expr, m.EmailDomain):
-        return f"{expr.field}.domain"
-    if isinstance(expr, m.ScoreValue):
-        return expr.score
-    if isinstance(expr, m.BandValue):
-        return expr.band
-    if isinstance(expr, m.ConditionValue):
-        return expr.condition
-    if isinstance(expr, m.EventCount):
-        return f"count({expr.event}{_window(expr.window)})"
-    if isinstance(expr, m.HasEvent):
-        return f"has {expr.event}{_window(expr.window)}"
-    if isinstance(expr, m.Linear):
-        text = ""
-        for coefficient, term in expr.terms:
-            magnitude = abs(coefficient)
-            piece = sub(term) if magnitude == 1 else f"{format_number(magnitude)} * {sub(term)}"
-            if not text:
-                text = piece if coefficient > 0 else f"-{piece}"
-            else:
-                text += f" {'+' if coefficient > 0 else '-'} {piece}"
-        if expr.constant:
-            text += f" {'+' if expr.constant > 0 else '-'} {format_number(abs(expr.constant))}"
-        return text
-    if isinstance(expr, m.Compare):
-        return f"{sub(expr.left)} {expr.op} {sub(expr.right)}"
-    if isinstance(expr, m.InSet):
-        listed = None
-        if model is not None:
-            listed = next((name for name, values in model.lists.items() if values == expr.values), None)
-        if listed is None:
-            listed = "[" + ", ".join(show_value(v) for v in expr.values) + "]"
-        return f"{sub(expr.subject)} {'not in' if expr.negated else 'in'} {listed}"
-    if isinstance(expr, m.TextTest):
-        return f"{sub(expr.subject)} {expr.op} {sub(expr.pattern)}"
-    if isinstance(expr, m.Presence):
-        return f"{sub(expr.subject)} is {'present' if expr.present else 'missing'}"
-    if isinstance(expr, m.Not):
-        return f"not {sub(expr.operand)}"
-    if isinstance(expr, (m.And, m.Or)):
-        word = " and " if isinstance(expr, m.And) else " or "
-        text = word.join(sub(o) for o in expr.operands)
-        return f"({text})" if nested else text
-    return type(expr).__name__
-
-
-def describe_rule(rule: m.ScoreRule, model: m.CheckedModel | None = None) -> str:
-    points = ("+" if rule.points >= 0 else "-") + format_number(abs(rule.points))
-    if isinstance(rule, m.IfRule):
-        return f"{points} if {describe(rule.condition, model)}"
-    if isinstance(rule, m.PerEventRule):
-        text = f"{points} per {rule.event}{_window(rule.window)}"
-    else:
-        text = f"{points} per {rule.field}"
-    return text + (f" (max {format_number(rule.cap)})" if rule.cap is not None else "")
 
 
 # ---- clause truth for the next stage --------------------------------------------------------

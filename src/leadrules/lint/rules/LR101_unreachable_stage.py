@@ -10,7 +10,7 @@ from leadrules import model as m
 from leadrules.diagnostics import Severity
 from leadrules.lint.context import UNKNOWN, UNSAT, LintContext
 from leadrules.lint.facts import stage_status
-from leadrules.lint.show import show
+from leadrules.model_text import describe
 
 __all__ = ["UnreachableStage"]
 
@@ -63,8 +63,8 @@ class UnreachableStage:
             parts = criterion.condition.operands if isinstance(criterion.condition, m.And) else (criterion.condition,)
             for part in parts:
                 if ctx.ask(enc.cond(part).true).status == UNSAT:
-                    return f"`{show(part)}` never holds for a valid lead (given types, ranges and score bounds)"
-            return f"its criterion `{show(criterion.condition)}` never holds for a valid lead"
+                    return f"`{describe(part)}` never holds for a valid lead (given types, ranges and score bounds)"
+            return f"its criterion `{describe(criterion.condition)}` never holds for a valid lead"
         if ctx.ask(holds, z3.Not(enc.blocked(stage))).status == UNSAT:
             codes = [d.code for d in ctx.model.scoped_disqualifiers
                      if d.at is not None and ctx.model.stage_index(d.at) <= ctx.model.stage_index(stage)]

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from leadrules.diagnostics import Severity
 from leadrules.lint.context import UNKNOWN, UNSAT, LintContext
-from leadrules.lint.show import show
+from leadrules.model_text import describe
 
 __all__ = ["DisqualifierNeverFires"]
 
@@ -44,4 +44,4 @@ class DisqualifierNeverFires:
                 ctx.incomplete(f"disqualifier '{disqualifier.code}'", disqualifier.span)
             elif status == UNSAT:
                 ctx.report(self.code, f"disqualifier '{disqualifier.code}' can never fire: "
-                           f"`{show(disqualifier.condition)}` is never true for a valid lead", disqualifier.span)
+                           f"`{describe(disqualifier.condition)}` is never true for a valid lead", disqualifier.span)

@@ -7,7 +7,7 @@ from typing import ClassVar
 from leadrules import model as m
 from leadrules.diagnostics import Severity
 from leadrules.lint.context import UNKNOWN, UNSAT, LintContext
-from leadrules.lint.show import show
+from leadrules.model_text import describe
 
 __all__ = ["RuleNeverFires"]
 
@@ -44,7 +44,7 @@ class RuleNeverFires:
             for rule in score.rules:
                 if isinstance(rule, m.IfRule):
                     status = ctx.ask(enc.cond(rule.condition).true).status
-                    why = f"`{show(rule.condition)}` is never true for a valid lead"
+                    why = f"`{describe(rule.condition)}` is never true for a valid lead"
                 elif isinstance(rule, m.PerFieldRule):
                     v = enc.fields[rule.field]
                     status = ctx.ask(v.present, v.value != 0).status

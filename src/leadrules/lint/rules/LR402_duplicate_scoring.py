@@ -7,8 +7,8 @@ from typing import ClassVar
 from leadrules import model as m
 from leadrules.diagnostics import Severity
 from leadrules.lint.context import UNSAT, LintContext
-from leadrules.lint.show import show
 from leadrules.lint.witness import lead_names
+from leadrules.model_text import describe
 
 __all__ = ["DuplicateScoring"]
 
@@ -61,7 +61,7 @@ class DuplicateScoring:
                             a, b = enc.cond(earlier.condition).true, enc.cond(later.condition).true
                             same = ctx.ask(a != b).status == UNSAT  # type: ignore[arg-type]
                     if same:
-                        what = f"`{show(later.condition)}`" if isinstance(later, m.IfRule) else \
+                        what = f"`{describe(later.condition)}`" if isinstance(later, m.IfRule) else \
                             f"'{later.event if isinstance(later, m.PerEventRule) else later.field}'"
                         ctx.report(self.code, f"{what} is scored twice in '{score.name}' "
                                    f"(also at line {earlier.span.line})", later.span,

@@ -9,7 +9,7 @@ from leadrules.diagnostics import Severity
 from leadrules.lint.context import UNKNOWN, UNSAT, LintContext
 from leadrules.lint.encode import all_expressions
 from leadrules.lint.facts import walk
-from leadrules.lint.show import show
+from leadrules.model_text import describe
 
 __all__ = ["ConstantComparison"]
 
@@ -55,11 +55,11 @@ class ConstantComparison:
                 can_be_true = ctx.ask(c.true).status
                 can_be_false = ctx.ask(c.false).status
                 if UNKNOWN in (can_be_true, can_be_false):
-                    ctx.incomplete(f"`{show(e)}`", e.span)
+                    ctx.incomplete(f"`{describe(e)}`", e.span)
                     continue
                 if can_be_true == UNSAT and can_be_false == UNSAT:
                     continue  # never known: reported through the rules that use it
                 if can_be_true == UNSAT:
-                    ctx.report(self.code, f"`{show(e)}` is always false for a valid lead", e.span)
+                    ctx.report(self.code, f"`{describe(e)}` is always false for a valid lead", e.span)
                 elif can_be_false == UNSAT:
-                    ctx.report(self.code, f"`{show(e)}` is always true when its values are present", e.span)
+                    ctx.report(self.code, f"`{describe(e)}` is always true when its values are present", e.span)
