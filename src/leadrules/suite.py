@@ -160,7 +160,7 @@ def coverage(result: SuiteResult) -> dict[str, list[Uncovered]]:
 
 
 def _uncovered(model: m.CheckedModel, explanations: list[Explanation]) -> list[Uncovered]:
-    from leadrules.engine.python.explain import describe, describe_rule
+    from leadrules.model_text import describe, describe_rule
 
     fired_rules = {(r.score, r.index) for e in explanations for r in e.rules if r.fired}
     true_disqualifiers = {code for e in explanations for code, truth in e.disqualifiers if truth is True}

@@ -13,10 +13,10 @@ from rich.text import Text
 
 from leadrules.cli.eval_cmd import EXIT_INVALID, EXIT_OK, load_model_or_exit, parse_as_of
 from leadrules.engine.python import Explanation, compile_model
-from leadrules.engine.python.explain import describe, show_value
 from leadrules.errors import InputError
 from leadrules.io.leads import parse_json_line
 from leadrules.model import CheckedModel
+from leadrules.model_text import describe, show_value
 from leadrules.values import format_number
 
 __all__ = ["command"]

@@ -19,8 +19,7 @@ from leadrules.engine.validate import ValidLead
 from leadrules.model_text import describe, describe_rule, show_value
 from leadrules.values import format_number, json_number
 
-__all__ = ["Explanation", "RuleTrace", "Clause", "NextStage", "build_explanation", "describe", "describe_rule", "show_value",
-           "ledger_text"]
+__all__ = ["Explanation", "RuleTrace", "Clause", "NextStage", "build_explanation", "ledger_text"]
 
 Truth = bool | None
 
