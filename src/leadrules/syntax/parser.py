@@ -13,7 +13,7 @@ from leadrules.diagnostics import Diagnostic
 from leadrules.source import SourceFile, Span
 from leadrules.syntax import ast
 from leadrules.syntax.postlex import IndentPostLexer, LayoutError
-from leadrules.syntax.transform import AstBuilder, SyntaxProblem, comment_start
+from leadrules.syntax.transform import AstBuilder, SyntaxProblem, code_chars, comment_start
 
 __all__ = ["parse", "grammar_text"]
 
@@ -154,21 +154,10 @@ def _open_brackets(source: SourceFile, line: int, column: int) -> str:
         text = source.line_text(number)
         if number == line:
             text = text[: column - 1]
-        cut = comment_start(text)
-        if cut is not None:
-            text = text[:cut]
-        in_string = escaped = False
-        for char in text:
-            if in_string:
-                if escaped:
-                    escaped = False
-                elif char == "\\":
-                    escaped = True
-                elif char == '"':
-                    in_string = False
-            elif char == '"':
-                in_string = True
-            elif char in "([{":
+        for _, char in code_chars(text):
+            if char == "#":
+                break
+            if char in "([{":
                 stack.append(char)
             elif char in ")]}" and stack:
                 stack.pop()
@@ -249,23 +238,11 @@ def _comments(source: SourceFile) -> tuple[ast.Comment, ...]:
     """Comments are `#` outside strings; strings never span lines, so scan line by line."""
     found: list[ast.Comment] = []
     for index, line in enumerate(source.text.split("\n"), start=1):
-        in_string = False
-        escaped = False
-        for col, char in enumerate(line):
-            if in_string:
-                if escaped:
-                    escaped = False
-                elif char == "\\":
-                    escaped = True
-                elif char == '"':
-                    in_string = False
-            elif char == '"':
-                in_string = True
-            elif char == "#":
-                text = line[col:].rstrip("\r").rstrip()
-                span = Span(source.path, index, col + 1, index, col + 1 + len(text))
-                found.append(ast.Comment(span, text, own_line=not line[:col].strip()))
-                break
+        col = comment_start(line)
+        if col is not None:
+            text = line[col:].rstrip("\r").rstrip()
+            span = Span(source.path, index, col + 1, index, col + 1 + len(text))
+            found.append(ast.Comment(span, text, own_line=not line[:col].strip()))
     return tuple(found)
 
 

@@ -7,6 +7,7 @@ recursion limit here.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -15,7 +16,7 @@ from lark import Token, Tree
 from leadrules.source import SourceFile, Span
 from leadrules.syntax import ast
 
-__all__ = ["AstBuilder", "SyntaxProblem", "unescape", "comment_start", "MAX_DECIMALS", "RESERVED_WORDS"]
+__all__ = ["AstBuilder", "SyntaxProblem", "unescape", "comment_start", "code_chars", "MAX_DECIMALS", "RESERVED_WORDS"]
 
 MAX_DECIMALS = 6
 
@@ -65,10 +66,10 @@ def unescape(raw: str, span: Span) -> str:
     return "".join(out)
 
 
-def comment_start(line: str) -> int | None:
-    """Index of the `#` that starts a comment on `line`, skipping `#` inside strings."""
-    in_string = False
-    escaped = False
+def code_chars(line: str) -> Iterator[tuple[int, str]]:
+    """(index, character) of the characters of `line` outside string literals (quotes excluded);
+    strings never span lines, so a line can be scanned on its own."""
+    in_string = escaped = False
     for index, char in enumerate(line):
         if in_string:
             if escaped:
@@ -79,9 +80,13 @@ def comment_start(line: str) -> int | None:
                 in_string = False
         elif char == '"':
             in_string = True
-        elif char == "#":
-            return index
-    return None
+        else:
+            yield index, char
+
+
+def comment_start(line: str) -> int | None:
+    """Index of the `#` that starts a comment on `line`, skipping `#` inside strings."""
+    return next((index for index, char in code_chars(line) if char == "#"), None)
 
 
 def _number(text: str, span: Span, *, json: bool = False) -> Decimal:
