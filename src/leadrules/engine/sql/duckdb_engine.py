@@ -44,9 +44,9 @@ from leadrules.io.leads import (
     attach_events,
     lead_format,
     open_output,
+    parse_json_line,
     read_csv,
     read_events_csv,
-    read_jsonl,
 )
 from leadrules.jsontext import dumps
 
@@ -68,6 +68,13 @@ _PLAIN_TEXT = "^[^\\x00-\\x1f\"\\\\]*$"
 _RAW_NUMBER_AFTER_KEY = '"\\s*:\\s*(-?[0-9]+\\.[0-9]+)\\s*[,}]'
 _JSON_DECIMAL = r"^-?[0-9]{1,9}\.[0-9]{1,6}$"
 _BLANK_LINE = "^[ \\t\\n\\r\\x0b\\x0c]*$"
+# What DuckDB's JSON parser accepts and Python's does not: a comma before a closing bracket,
+# and NaN / Infinity in any case (Python rejects them too, as lead values). Matching inside a
+# string only sends the line to the Python engine, which is always correct.
+_LENIENT_JSON = "(?i)(,\\s*[]}])|([:\\[,]\\s*[-+]?(nan|inf))"
+# Python's decoder gives up on deeply nested values (a recursion limit); DuckDB does not. A line
+# with more opening brackets than this goes to the Python engine, whose answer is the reference.
+_MAX_BRACKETS = 256
 
 
 @dataclass(frozen=True)
@@ -177,6 +184,15 @@ def _concat(*parts: exp.Expr) -> exp.Expr:
     return total
 
 
+def _member(name: str) -> exp.Expr:
+    """The JSON text of a top-level member of a JSON Lines record (NULL when absent or null)."""
+    return exp.Anonymous(this="struct_extract", expressions=[exp.column("lr_object"), _s(name)])
+
+
+def _key_list(*keys: str) -> exp.Expr:
+    return exp.Array(expressions=[_s(k) for k in keys])
+
+
 def _json_text_case(value: exp.Expr, labels: list[str]) -> exp.Expr:
     """The JSON text of a string column whose possible values are known: `null` when NULL."""
     case = exp.case()
@@ -224,14 +240,7 @@ class _Run:
         path = _s(self.source.path)
         record = exp.alias_(exp.Window(this=exp.RowNumber()), "lr_record")
         if kind == "jsonl":
-            # one row per non-blank line, numbered like the Python reader numbers records
-            lines = exp.select(
-                exp.alias_(exp.Unnest(expressions=[_f("string_split", exp.column("content"), _s("\n"))]), "lr_line")
-            ).from_(exp.func("read_text", path))
-            kept = exp.select(record, exp.column("lr_line")).from_(lines.subquery("lr_lines")).where(
-                exp.not_(_matches(exp.column("lr_line"), _BLANK_LINE))
-            )
-            con.execute(_sql(exp.Create(this=exp.to_table("lr_raw"), kind="TABLE", expression=kept)))
+            con.execute(_sql(exp.Create(this=exp.to_table("lr_raw"), kind="TABLE", expression=self._jsonl_lines(path))))
         elif kind == "csv":
             reader = exp.func("read_csv", path, exp.EQ(this=exp.var("all_varchar"), expression=exp.true()),
                               exp.EQ(this=exp.var("header"), expression=exp.true()),
@@ -249,6 +258,51 @@ class _Run:
             self.columns = [row[0] for row in con.execute("DESCRIBE lr_raw").fetchall()]
         self._load_events_file()
         self._type_records()
+
+    def _jsonl_lines(self, path: exp.Expr) -> exp.Select:
+        """lr_raw of a JSON Lines file: one row per non-blank line, numbered like the Python
+        reader numbers records, with the line parsed once into `lr_object` (a struct of the
+        JSON text of `id`, `events` and each declared field). `lr_object` is NULL unless the
+        line is a JSON object DuckDB and Python read alike (no repeated keys, strict syntax)."""
+        parts = exp.column("lr_parts")
+        lines = exp.select(
+            exp.alias_(exp.Unnest(expressions=[_f("generate_series", _n(1), _f("len", parts.copy()))]), "lr_physical"),
+            exp.alias_(exp.Unnest(expressions=[parts.copy()]), "lr_line"),
+            exp.alias_(_f("len", parts.copy()), "lr_part_count"),
+        ).from_(
+            exp.select(exp.alias_(_f("string_split", exp.column("content"), _s("\n")), "lr_parts"))
+            .from_(exp.func("read_text", path)).subquery("lr_file")
+        )
+        line = exp.column("lr_line")
+        brackets = exp.Sub(this=_f("strlen", line.copy()), expression=_f(
+            "strlen", _f("replace", _f("replace", line.copy(), _s("["), _s("")), _s("{"), _s(""))))
+        keys = exp.func("json_keys", line.copy())
+        strict = (
+            exp.case()
+            .when(exp.not_(exp.func("json_valid", line.copy())), exp.false())
+            .when(exp.NEQ(this=exp.func("json_type", line.copy()), expression=_s("OBJECT")), exp.false())
+            .else_(exp.and_(
+                exp.EQ(this=_f("len", keys), expression=_f("len", _f("list_distinct", keys.copy()))),
+                exp.not_(exp.func("regexp_matches", line.copy(), _s(_LENIENT_JSON))),
+                # only a long line can nest deeply enough to matter
+                exp.or_(exp.LTE(this=_f("strlen", line.copy()), expression=_n(2 * _MAX_BRACKETS)),
+                        exp.LTE(this=brackets, expression=_n(_MAX_BRACKETS))),
+            ))
+        )
+        members = {"id": "JSON", "events": "JSON", **{name: "JSON" for name in self.model.fields}}
+        parsed = exp.case().when(exp.column("lr_strict"), exp.func("json_transform", line.copy(), _s(dumps(members))))
+        kept = exp.select(
+            exp.alias_(exp.Window(this=exp.RowNumber(), order=exp.Order(expressions=[
+                exp.Ordered(this=exp.column("lr_physical"))])), "lr_record"),
+            exp.column("lr_physical"),
+            exp.alias_(exp.LT(this=exp.column("lr_physical"), expression=exp.column("lr_part_count")), "lr_newline"),
+            line.copy(),
+            exp.alias_(strict, "lr_strict"),
+        ).from_(lines.subquery("lr_lines")).where(exp.not_(_matches(line.copy(), _BLANK_LINE)))
+        return exp.select(
+            exp.column("lr_record"), exp.column("lr_physical"), exp.column("lr_newline"), line.copy(),
+            exp.alias_(parsed, "lr_object"),
+        ).from_(kept.subquery("lr_kept"))
 
     def _load_events_file(self) -> None:
         if self.events_path is None:
@@ -276,9 +330,8 @@ class _Run:
         """(value, JSON type or None) of a raw field, per input kind."""
         kind = self.source.kind
         if kind == "jsonl":
-            path = _s("$." + name)  # field names are plain identifiers
-            return (exp.func("json_extract", exp.column("lr_line"), path),
-                    exp.func("json_type", exp.column("lr_line"), path))
+            value = _member(name)
+            return value, exp.func("json_type", value.copy())
         if name in self.columns:
             return _col(name), None
         return exp.cast(exp.null(), "VARCHAR"), None
@@ -290,13 +343,7 @@ class _Run:
         checks: list[exp.Expr] = []
         projections: list[exp.Expr] = [exp.column("lr_record")]
         if kind == "jsonl":
-            line = exp.column("lr_line")
-            checks.append(exp.func("json_valid", line))
-            checks.append(exp.EQ(this=exp.func("json_type", line), expression=_s("OBJECT")))
-            keys = exp.func("json_keys", line)
-            checks.append(exp.EQ(this=_f("len", keys), expression=_f("len", _f("list_distinct", keys.copy()))))
-            for word in ("NaN", "Infinity"):
-                checks.append(exp.EQ(this=exp.func("strpos", line.copy(), _s(word)), expression=_n(0)))
+            checks.append(exp.not_(exp.column("lr_object").is_(exp.null())))
         id_value, id_json = self._id()
         projections.append(exp.alias_(id_json, "lr_id_json"))
         projections.append(exp.alias_(id_value, "lr_key"))
@@ -306,7 +353,7 @@ class _Run:
             projections.append(exp.alias_(value, f"f{index}"))
             checks.append(accepted)
         if kind == "jsonl":
-            events_type = exp.func("json_type", exp.column("lr_line"), _s("$.events"))
+            events_type = exp.func("json_type", _member("events"))
             checks.append(
                 exp.or_(events_type.is_(exp.null()), events_type.copy().isin(_s("NULL"), _s("ARRAY")))
             )
@@ -332,7 +379,7 @@ class _Run:
         if self.source.kind == "jsonl":
             value, json_type = self._raw_value("id")
             assert json_type is not None
-            text = exp.func("json_extract_string", exp.column("lr_line"), _s("$.id"))
+            text = exp.func("json_extract_string", value.copy(), _s("$"))
             missing = exp.or_(json_type.is_(exp.null()), exp.EQ(this=json_type.copy(), expression=_s("NULL")))
             plain = exp.and_(exp.EQ(this=json_type.copy(), expression=_s("VARCHAR")), _matches(text.copy(), _PLAIN_TEXT))
             integer = json_type.copy().isin(_s("BIGINT"), _s("UBIGINT"))
@@ -374,7 +421,7 @@ class _Run:
         if kind == "jsonl":
             assert json_type is not None
             missing = exp.or_(json_type.is_(exp.null()), exp.EQ(this=json_type.copy(), expression=_s("NULL")))
-            text = exp.func("json_extract_string", exp.column("lr_line"), _s("$." + name))
+            text = exp.func("json_extract_string", value.copy(), _s("$"))
             is_text = exp.EQ(this=json_type.copy(), expression=_s("VARCHAR"))
             is_int = json_type.copy().isin(_s("BIGINT"), _s("UBIGINT"))
             is_bool = exp.EQ(this=json_type.copy(), expression=_s("BOOLEAN"))
@@ -491,21 +538,39 @@ class _Run:
             element = exp.column("lr_element")
             items = exp.select(
                 exp.column("lr_record"),
-                exp.alias_(exp.Unnest(expressions=[exp.func("json_extract", exp.column("lr_line"), _s("$.events[*]"))]),
+                exp.alias_(exp.Unnest(expressions=[exp.func("json_extract", _member("events"), _s("$[*]"))]),
                            "lr_element"),
             ).from_("lr_raw").where(
-                exp.EQ(this=exp.func("json_type", exp.column("lr_line"), _s("$.events")), expression=_s("ARRAY"))
+                exp.EQ(this=exp.func("json_type", _member("events")), expression=_s("ARRAY"))
             )
-            element_type = exp.func("json_type", element.copy())
-            type_type = exp.func("json_type", element.copy(), _s("$.type"))
-            at_type = exp.func("json_type", element.copy(), _s("$.at"))
-            event_type = exp.func("json_extract_string", element.copy(), _s("$.type"))
-            at: exp.Expr = exp.func("json_extract_string", element.copy(), _s("$.at"))
+            # each element parsed once: its kind, its keys, and the JSON text of `type` and `at`
+            element_keys = exp.func("json_keys", element.copy())
+            object_kind = exp.EQ(this=exp.func("json_type", element.copy()), expression=_s("OBJECT"))
+            elements = exp.select(
+                exp.column("lr_record"), exp.column("lr_element"),
+                exp.alias_(exp.func("coalesce", object_kind, exp.false()), "lr_is_object"),
+                exp.alias_(exp.case().when(object_kind.copy(), element_keys), "lr_keys"),
+                exp.alias_(exp.case().when(object_kind.copy(), exp.func(
+                    "json_transform", element.copy(), _s(dumps({"type": "JSON", "at": "JSON"})))), "lr_pair"),
+            ).from_(items.subquery("lr_items"))
+            type_json = exp.Anonymous(this="struct_extract", expressions=[exp.column("lr_pair"), _s("type")])
+            at_json = exp.Anonymous(this="struct_extract", expressions=[exp.column("lr_pair"), _s("at")])
+            type_type = exp.func("json_type", type_json.copy())
+            at_type = exp.func("json_type", at_json.copy())
+            event_type = exp.func("json_extract_string", type_json.copy(), _s("$"))
+            at: exp.Expr = exp.func("json_extract_string", at_json.copy(), _s("$"))
             declared_event = exp.and_(exp.EQ(this=type_type, expression=_s("VARCHAR")),
                                       event_type.copy().isin(*[d.copy() for d in declared]))
             ok = exp.and_(exp.EQ(this=at_type, expression=_s("VARCHAR")), _matches(at.copy(), _STAMP),
                           exp.not_(self._stamp(at.copy()).is_(exp.null())))
-            verdict = exp.case().when(exp.NEQ(this=element_type, expression=_s("OBJECT")), exp.false()) \
+            keys = exp.column("lr_keys")
+            repeated_key = exp.and_(
+                exp.not_(keys.copy().isin(_key_list("type", "at"), _key_list("at", "type"))),
+                exp.NEQ(this=_f("len", keys.copy()), expression=_f("list_unique", keys.copy())),
+            )
+            # a repeated key: Python keeps the last value, DuckDB the first — the Python engine decides
+            verdict = exp.case().when(exp.not_(exp.column("lr_is_object")), exp.false()) \
+                .when(repeated_key, exp.false()) \
                 .when(exp.not_(exp.func("coalesce", declared_event, exp.false())), exp.null()).else_(
                     exp.func("coalesce", ok, exp.false()))
             own = exp.select(
@@ -515,7 +580,7 @@ class _Run:
                 exp.alias_(event_type, "lr_type"),
                 exp.alias_(at, "lr_at"),
                 exp.alias_(verdict, "lr_ok"),
-            ).from_(items.subquery("lr_items"))
+            ).from_(elements.subquery("lr_elements"))
             parts.append(own)
         if self.events_path is not None:
             at = _col("lr_at", table="fe")
@@ -608,13 +673,31 @@ class _Run:
             stream = open(self.source.path, newline="", encoding="utf-8-sig")  # noqa: SIM115
             records = _closing(read_csv(stream, self.model), stream)
         else:
-            binary = open(self.source.path, "rb")  # noqa: SIM115
-            records = _closing(read_jsonl(binary), binary)
+            records = self._jsonl_records(wanted)
         if events:
             records = attach_events(records, events)
         for number, record in enumerate(records, 1):
             if number in wanted:
                 yield number, record
+
+    def _jsonl_records(self, wanted: set[int]) -> Iterator[Any]:
+        """Every record position of a JSON Lines file; the wanted ones parsed from their line
+        exactly as `read_jsonl` parses it (the newline and a first line's BOM included), the
+        others None (only their position matters, for `--events` matched by position)."""
+        select = exp.select(
+            exp.column("lr_record"), exp.column("lr_physical"), exp.column("lr_newline"), exp.column("lr_line"),
+        ).from_("lr_raw").where(exp.column("lr_record").isin(
+            query=exp.select(exp.column("lr_record")).from_("lr_checked").where(exp.not_(exp.column("lr_accepted")))))
+        lines: dict[int, bytes] = {}
+        for number, physical, newline, text in self.con.execute(_sql(select)).fetchall():
+            raw = text.encode("utf-8") + (b"\n" if newline else b"")
+            if physical == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            lines[int(number)] = raw
+        total = self.con.execute("SELECT count(*) FROM lr_raw").fetchone()
+        for number in range(1, (int(total[0]) if total else 0) + 1):
+            raw_line = lines.get(number) if number in wanted else None
+            yield None if raw_line is None else parse_json_line(raw_line)
 
     def _parquet_records(self) -> Iterator[dict[str, Any]]:
         cursor = self.con.execute("SELECT * EXCLUDE (lr_record) FROM lr_raw ORDER BY lr_record")
@@ -678,9 +761,11 @@ class _Run:
         ])
         self.con.execute(_sql(exp.Create(this=table, kind="TABLE")))
         if fallback:
-            insert = exp.insert(exp.Values(expressions=[exp.Tuple(expressions=[exp.Placeholder(), exp.Placeholder()])]),
-                                "lr_fallback_lines")
-            self.con.executemany(_sql(insert), [[n, dumps(r)] for n, r in sorted(fallback.items())])
+            # one statement over two lists: executemany costs a statement per row
+            insert = exp.insert(exp.select(exp.Unnest(expressions=[exp.Placeholder()]),
+                                           exp.Unnest(expressions=[exp.Placeholder()])), "lr_fallback_lines")
+            ordered_fallback = sorted(fallback.items())
+            self.con.execute(_sql(insert), [[n for n, _ in ordered_fallback], [dumps(r) for _, r in ordered_fallback]])
         lines.set("order", None)
         union = exp.union(lines, exp.select(exp.column("lr_order"), exp.column("lr_text")).from_("lr_fallback_lines"),
                           distinct=False)
