@@ -50,10 +50,8 @@ from leadrules.io.leads import (
 )
 from leadrules.jsontext import dumps
 
-__all__ = ["run", "run_detailed", "RunDetails", "AUTO_THRESHOLD_BYTES", "OUTPUT_FORMATS"]
+__all__ = ["run", "run_detailed", "RunDetails", "OUTPUT_FORMATS"]
 
-# `eval --engine auto` uses this engine for leads files at least this big (see docs/sql.md).
-AUTO_THRESHOLD_BYTES = 256 * 1024 * 1024
 OUTPUT_FORMATS = ("jsonl", "csv", "parquet")
 _FETCH = 50_000
 
@@ -72,6 +70,10 @@ _BLANK_LINE = "^[ \\t\\n\\r\\x0b\\x0c]*$"
 # and NaN / Infinity in any case (Python rejects them too, as lead values). Matching inside a
 # string only sends the line to the Python engine, which is always correct.
 _LENIENT_JSON = "(?i)(,\\s*[]}])|([:\\[,]\\s*[-+]?(nan|inf))"
+# An events list as DuckDB prints it back, when every element is exactly {"type": "...", "at": "..."}
+# with strings that need no escapes: such lists are checked with one transform, not element by element.
+_PLAIN_EVENT = '\\{"type":"[^"\\\\]*","at":"[^"\\\\]*"\\}'
+_PLAIN_EVENTS = "^\\[(" + _PLAIN_EVENT + "(," + _PLAIN_EVENT + ")*)?\\]$"
 # Python's decoder gives up on deeply nested values (a recursion limit); DuckDB does not. A line
 # with more opening brackets than this goes to the Python engine, whose answer is the reference.
 _MAX_BRACKETS = 256
@@ -240,7 +242,26 @@ class _Run:
         path = _s(self.source.path)
         record = exp.alias_(exp.Window(this=exp.RowNumber()), "lr_record")
         if kind == "jsonl":
-            con.execute(_sql(exp.Create(this=exp.to_table("lr_raw"), kind="TABLE", expression=self._jsonl_lines(path))))
+            # the lines first, as a table: the JSON work on them then runs in a plain scan, on
+            # every core (a window over the lines would run it on one)
+            con.execute(_sql(exp.Create(this=exp.to_table("lr_lines"), kind="TABLE", expression=self._jsonl_lines(path))))
+            inner_blank = exp.select(exp.func("count", exp.Star())).from_("lr_lines").where(exp.and_(
+                exp.column("lr_blank"), exp.LT(this=exp.column("lr_physical"), expression=exp.column("lr_part_count"))))
+            found = con.execute(_sql(inner_blank)).fetchone()
+            renumber = found is not None and found[0] > 0
+            if renumber:
+                # blank lines before the end: records are numbered apart from lines
+                numbers = exp.select(
+                    exp.column("lr_physical"),
+                    exp.alias_(exp.Window(this=exp.RowNumber(), order=exp.Order(expressions=[
+                        exp.Ordered(this=exp.column("lr_physical"))])), "lr_number"),
+                ).from_("lr_lines").where(exp.not_(exp.column("lr_blank")))
+                con.execute(_sql(exp.Create(this=exp.to_table("lr_numbers"), kind="TABLE", expression=numbers)))
+            raw = self._jsonl_raw(renumber)
+            con.execute(_sql(exp.Create(this=exp.to_table("lr_raw"), kind="TABLE", expression=raw)))
+            con.execute("DROP TABLE lr_lines")
+            if renumber:
+                con.execute("DROP TABLE lr_numbers")
         elif kind == "csv":
             reader = exp.func("read_csv", path, exp.EQ(this=exp.var("all_varchar"), expression=exp.true()),
                               exp.EQ(this=exp.var("header"), expression=exp.true()),
@@ -260,10 +281,8 @@ class _Run:
         self._type_records()
 
     def _jsonl_lines(self, path: exp.Expr) -> exp.Select:
-        """lr_raw of a JSON Lines file: one row per non-blank line, numbered like the Python
-        reader numbers records, with the line parsed once into `lr_object` (a struct of the
-        JSON text of `id`, `events` and each declared field). `lr_object` is NULL unless the
-        line is a JSON object DuckDB and Python read alike (no repeated keys, strict syntax)."""
+        """lr_lines of a JSON Lines file: every line (split at `\\n`, like the Python reader)
+        with its number and whether it is blank."""
         parts = exp.column("lr_parts")
         lines = exp.select(
             exp.alias_(exp.Unnest(expressions=[_f("generate_series", _n(1), _f("len", parts.copy()))]), "lr_physical"),
@@ -273,6 +292,15 @@ class _Run:
             exp.select(exp.alias_(_f("string_split", exp.column("content"), _s("\n")), "lr_parts"))
             .from_(exp.func("read_text", path)).subquery("lr_file")
         )
+        return exp.select(exp.Star(), exp.alias_(_matches(exp.column("lr_line"), _BLANK_LINE), "lr_blank")).from_(
+            lines.subquery("lr_split"))
+
+    def _jsonl_raw(self, renumber: bool) -> exp.Select:
+        """lr_raw of a JSON Lines file: one row per non-blank line, numbered like the Python
+        reader numbers records (the line number, unless blank lines come before the end), with
+        the line parsed once into `lr_object` (a struct of the JSON text of `id`, `events` and
+        each declared field). `lr_object` is NULL unless the line is a JSON object DuckDB and
+        Python read alike (no repeated keys, strict syntax)."""
         line = exp.column("lr_line")
         brackets = exp.Sub(this=_f("strlen", line.copy()), expression=_f(
             "strlen", _f("replace", _f("replace", line.copy(), _s("["), _s("")), _s("{"), _s(""))))
@@ -290,19 +318,45 @@ class _Run:
             ))
         )
         members = {"id": "JSON", "events": "JSON", **{name: "JSON" for name in self.model.fields}}
-        parsed = exp.case().when(exp.column("lr_strict"), exp.func("json_transform", line.copy(), _s(dumps(members))))
-        kept = exp.select(
-            exp.alias_(exp.Window(this=exp.RowNumber(), order=exp.Order(expressions=[
-                exp.Ordered(this=exp.column("lr_physical"))])), "lr_record"),
-            exp.column("lr_physical"),
-            exp.alias_(exp.LT(this=exp.column("lr_physical"), expression=exp.column("lr_part_count")), "lr_newline"),
-            line.copy(),
-            exp.alias_(strict, "lr_strict"),
-        ).from_(lines.subquery("lr_lines")).where(exp.not_(_matches(line.copy(), _BLANK_LINE)))
-        return exp.select(
+        parsed = exp.func("json_transform", line.copy(), _s(dumps(members)))
+        number = exp.column("lr_number", table="n") if renumber else exp.column("lr_physical", table="l")
+        checked = exp.select(
+            exp.alias_(number, "lr_record"), exp.column("lr_physical", table="l"),
+            exp.alias_(exp.LT(this=exp.column("lr_physical", table="l"), expression=exp.column("lr_part_count")),
+                       "lr_newline"),
+            line.copy(), exp.alias_(strict, "lr_strict"),
+        ).from_(exp.alias_(exp.to_table("lr_lines"), "l", table=True)).where(exp.not_(exp.column("lr_blank")))
+        if renumber:
+            checked = checked.join(exp.alias_(exp.to_table("lr_numbers"), "n", table=True), on=exp.EQ(
+                this=exp.column("lr_physical", table="l"), expression=exp.column("lr_physical", table="n")))
+        raw = exp.select(
             exp.column("lr_record"), exp.column("lr_physical"), exp.column("lr_newline"), line.copy(),
-            exp.alias_(parsed, "lr_object"),
-        ).from_(kept.subquery("lr_kept"))
+            exp.alias_(exp.case().when(exp.column("lr_strict"), parsed), "lr_object"),
+        ).from_(checked.subquery("lr_checked_lines"))
+        return raw
+
+    def _plain_events(self, declared: list[exp.Expr]) -> exp.Select:
+        """Event checks of the records whose `events` are all `{"type": "...", "at": "..."}`
+        with strings that need no escapes (the usual case): one transform of the whole list."""
+        pairs = exp.select(
+            exp.column("lr_record"),
+            exp.alias_(exp.func("json_transform", _member("events"), _s(dumps([{"type": "VARCHAR", "at": "VARCHAR"}]))),
+                       "lr_list"),
+        ).from_("lr_raw").where(_matches(_member("events"), _PLAIN_EVENTS))
+        items = exp.select(
+            exp.column("lr_record"),
+            exp.alias_(exp.Unnest(expressions=[exp.column("lr_list")]), "lr_pair"),
+            exp.alias_(exp.Unnest(expressions=[_f("generate_series", _n(1), _f("len", exp.column("lr_list")))]),
+                       "lr_order"),
+        ).from_(pairs.subquery("lr_pairs"))
+        event_type = exp.Anonymous(this="struct_extract", expressions=[exp.column("lr_pair"), _s("type")])
+        at = exp.Anonymous(this="struct_extract", expressions=[exp.column("lr_pair"), _s("at")])
+        ok = exp.and_(_matches(at.copy(), _STAMP), exp.not_(self._stamp(at.copy()).is_(exp.null())))
+        verdict = exp.case().when(event_type.copy().isin(*[d.copy() for d in declared]), exp.func("coalesce", ok, exp.false()))
+        return exp.select(
+            exp.column("lr_record"), exp.alias_(_n(0), "lr_source"), exp.column("lr_order"),
+            exp.alias_(event_type, "lr_type"), exp.alias_(at, "lr_at"), exp.alias_(verdict, "lr_ok"),
+        ).from_(items.subquery("lr_items"))
 
     def _load_events_file(self) -> None:
         if self.events_path is None:
@@ -535,19 +589,26 @@ class _Run:
         declared = [_s(e) for e in self.model.events] or [_s("")]
         parts: list[exp.Select] = []
         if self.source.kind == "jsonl":
+            parts.append(self._plain_events(declared))
             element = exp.column("lr_element")
+            listed = exp.select(
+                exp.column("lr_record"),
+                exp.alias_(exp.func("json_extract", _member("events"), _s("$[*]")), "lr_list"),
+            ).from_("lr_raw").where(exp.and_(
+                exp.EQ(this=exp.func("json_type", _member("events")), expression=_s("ARRAY")),
+                exp.not_(_matches(_member("events"), _PLAIN_EVENTS)),
+            ))
             items = exp.select(
                 exp.column("lr_record"),
-                exp.alias_(exp.Unnest(expressions=[exp.func("json_extract", _member("events"), _s("$[*]"))]),
-                           "lr_element"),
-            ).from_("lr_raw").where(
-                exp.EQ(this=exp.func("json_type", _member("events")), expression=_s("ARRAY"))
-            )
+                exp.alias_(exp.Unnest(expressions=[exp.column("lr_list")]), "lr_element"),
+                exp.alias_(exp.Unnest(expressions=[
+                    _f("generate_series", _n(1), _f("len", exp.column("lr_list")))]), "lr_order"),
+            ).from_(listed.subquery("lr_listed"))
             # each element parsed once: its kind, its keys, and the JSON text of `type` and `at`
             element_keys = exp.func("json_keys", element.copy())
             object_kind = exp.EQ(this=exp.func("json_type", element.copy()), expression=_s("OBJECT"))
             elements = exp.select(
-                exp.column("lr_record"), exp.column("lr_element"),
+                exp.column("lr_record"), exp.column("lr_element"), exp.column("lr_order"),
                 exp.alias_(exp.func("coalesce", object_kind, exp.false()), "lr_is_object"),
                 exp.alias_(exp.case().when(object_kind.copy(), element_keys), "lr_keys"),
                 exp.alias_(exp.case().when(object_kind.copy(), exp.func(
@@ -576,7 +637,7 @@ class _Run:
             own = exp.select(
                 exp.column("lr_record"),
                 exp.alias_(_n(0), "lr_source"),
-                exp.alias_(exp.Window(this=exp.RowNumber()), "lr_order"),
+                exp.column("lr_order"),
                 exp.alias_(event_type, "lr_type"),
                 exp.alias_(at, "lr_at"),
                 exp.alias_(verdict, "lr_ok"),
