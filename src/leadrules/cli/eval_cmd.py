@@ -92,12 +92,14 @@ def command(ruleset: str, leads: str | None, as_of_text: str | None, events_path
     the output), 1 the ruleset has errors, 2 usage or I/O error."""
     as_of = parse_as_of(as_of_text)
     model = load_model_or_exit(ruleset)
-    run_sql = _duckdb_run() if engine != "python" else None
+    # DuckDB is imported only when it runs: auto decides from the path and file size first
+    wants_sql = engine == "duckdb" or (engine == "auto" and _auto_prefers_sql(leads, output_format, explain))
+    run_sql = _duckdb_run() if wants_sql else None
     if engine == "duckdb" and run_sql is None:
         raise click.UsageError("the DuckDB engine is not available in this build; use --engine python")
     if engine == "duckdb" and explain:
         raise click.UsageError("--explain needs --engine python")
-    use_sql = run_sql is not None and (engine == "duckdb" or _auto_prefers_sql(leads, output_format, explain))
+    use_sql = run_sql is not None
     if not use_sql and (output_format == "parquet" or (leads or "").lower().endswith(".parquet")):
         raise click.UsageError("Parquet input or output needs the DuckDB engine (--engine duckdb or auto)")
     if use_sql:
@@ -111,11 +113,11 @@ def command(ruleset: str, leads: str | None, as_of_text: str | None, events_path
 
 
 def _auto_prefers_sql(leads: str | None, output_format: str, explain: bool) -> bool:
-    """`--engine auto`: DuckDB only for what the Python readers and writers do not take
-    (Parquet). Elsewhere the Python engine streams in flat memory and measured faster on the
-    benchmark leads (see docs/evaluation.md), so it stays the default."""
-    parquet = output_format == "parquet" or (leads is not None and leads.lower().endswith(".parquet"))
-    return parquet and not explain
+    """`--engine auto`: DuckDB for Parquet and for CSV leads files from a measured size on;
+    the Python engine otherwise (see `engine.sql.auto` and docs/sql.md)."""
+    from leadrules.engine.sql.auto import choose_engine
+
+    return choose_engine(leads, output_format, explain=explain) == "duckdb"
 
 
 def _run_python(model: CheckedModel, leads: str | None, events_path: str | None, as_of: dt.datetime,

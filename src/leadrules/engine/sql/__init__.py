@@ -1,26 +1,51 @@
 """The batch engine: a checked ruleset as one SQL query over `leads` and `events` tables.
 
 `export_sql(model, dialect)` is what `leadrules export --to sql` prints; `duckdb_engine.run`
-evaluates lead files in-process with DuckDB using the same query.
+evaluates lead files in-process with DuckDB using the same query; `auto.choose_engine` is
+`eval --engine auto`. sqlglot is imported on first use, so `auto` stays cheap to load.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from leadrules import model as m
-from leadrules.engine.sql.build import CompiledQuery, QuerySource, build_query
-from leadrules.engine.sql.dialects import Dialect, DialectProfile, profile_for
-from leadrules.engine.sql.render import render
+
+if TYPE_CHECKING:
+    from leadrules.engine.sql.build import CompiledQuery, QuerySource
+    from leadrules.engine.sql.dialects import Dialect, DialectProfile, profile_for
 
 __all__ = ["export_sql", "compile_query", "CompiledQuery", "QuerySource", "Dialect", "DialectProfile", "profile_for"]
+
+_LAZY = {
+    "CompiledQuery": "leadrules.engine.sql.build", "QuerySource": "leadrules.engine.sql.build",
+    "Dialect": "leadrules.engine.sql.dialects", "DialectProfile": "leadrules.engine.sql.dialects",
+    "profile_for": "leadrules.engine.sql.dialects",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def compile_query(model: m.CheckedModel, dialect: str | Dialect = "duckdb",
                   source: QuerySource | None = None) -> CompiledQuery:
+    from leadrules.engine.sql.build import build_query
+    from leadrules.engine.sql.dialects import profile_for
+
     return build_query(model, profile_for(dialect), source)
 
 
 def export_sql(model: m.CheckedModel, dialect: str | Dialect = "duckdb") -> str:
     """The ruleset as one SQL query for `dialect`, with a header saying how to bind the as-of."""
+    from leadrules.engine.sql.build import build_query
+    from leadrules.engine.sql.dialects import profile_for
+    from leadrules.engine.sql.render import render
+
     profile = profile_for(dialect)
     compiled = build_query(model, profile)
     body = render(compiled.select, profile)
