@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the diagnostics module does not import this one; keep it that way
+    from leadrules.diagnostics import Diagnostic
+
 __all__ = ["LeadrulesError", "InternalError", "RulesetError", "InputError"]
 
 
@@ -16,7 +21,7 @@ class InternalError(LeadrulesError):
 class RulesetError(LeadrulesError):
     """A ruleset could not be loaded; carries its diagnostics."""
 
-    def __init__(self, diagnostics: list) -> None:  # list[Diagnostic]
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
         self.diagnostics = diagnostics
         first = diagnostics[0].message if diagnostics else "ruleset has errors"
         super().__init__(first)

@@ -14,12 +14,12 @@ from leadrules.values import format_number
 
 __all__ = ["dumps", "loads"]
 
-_encode_string = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]
+_encode_string = json.encoder.encode_basestring_ascii
 
 
 def dumps(value: Any, *, separators: tuple[str, str] = (", ", ": "), ensure_ascii: bool = False) -> str:
     item_sep, key_sep = separators
-    encode_string = _encode_string if ensure_ascii else json.encoder.encode_basestring  # type: ignore[attr-defined]
+    encode_string = _encode_string if ensure_ascii else json.encoder.encode_basestring
     parts: list[str] = []
     # iterative to stay safe on deeply nested input
     stack: list[Any] = [value]

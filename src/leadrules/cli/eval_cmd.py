@@ -49,7 +49,7 @@ def _duckdb_run() -> Callable[..., EvalSummary] | None:
         from leadrules.engine.sql.duckdb_engine import run
     except ImportError:
         return None
-    return run  # type: ignore[no-any-return]
+    return run
 
 
 @contextlib.contextmanager

@@ -273,7 +273,7 @@ class LintContext:
         if base is None:
             return None
         combined = _Combined(solution, base, frozenset(self._slice_vars(constraints)))
-        return build_witness(self.encoding, combined)  # type: ignore[arg-type]
+        return build_witness(self.encoding, combined)
 
     def _slice_vars(self, constraints: Sequence[z3.BoolRef]) -> set[int]:
         inside: set[int] = set()
@@ -295,7 +295,7 @@ class LintContext:
         for name, v in self.encoding.fields.items():
             if v.field.kind == "number":
                 steps = z3.Int(f"grid:{name}")
-                grid.append(v.value * 1_000_000 == z3.ToReal(steps))  # type: ignore[operator]
+                grid.append(v.value * 1_000_000 == z3.ToReal(steps))
         return grid
 
     def _plain(self, witness: Witness) -> Witness:

@@ -217,7 +217,7 @@ class Encoding:
             v = self.fields[e.field]
             value_ref = v.value
             if v.field.kind == "integer":
-                value_ref = z3.ToReal(value_ref)  # type: ignore[arg-type]
+                value_ref = z3.ToReal(value_ref)
             return Val(v.present, value_ref)
         if isinstance(e, m.EmailDomain):
             v = self.fields[e.field]
@@ -233,7 +233,7 @@ class Encoding:
             parts = [(c, self.val(t)) for c, t in e.terms]
             total: z3.ArithRef = real(e.constant)
             for coefficient, part in parts:
-                total = total + real(coefficient) * part.value  # type: ignore[operator]
+                total = total + real(coefficient) * part.value
             return Val(z3.And([p.known for _, p in parts]), total)
         if e.type == "boolean":
             c = self.cond(e)
@@ -306,12 +306,12 @@ def band_contains(entry: m.BandEntry, score: z3.ArithRef) -> z3.BoolRef:
 
 def _compare(op: str, left: z3.ExprRef, right: z3.ExprRef) -> z3.BoolRef:
     if op == "==":
-        return left == right  # type: ignore[return-value]
+        return left == right
     if op == "!=":
-        return left != right  # type: ignore[return-value]
+        return left != right
     a, b = left, right
-    return {"<": lambda: a < b, "<=": lambda: a <= b, ">": lambda: a > b,  # type: ignore[operator]
-            ">=": lambda: a >= b}[op]()  # type: ignore[operator]
+    return {"<": lambda: a < b, "<=": lambda: a <= b, ">": lambda: a > b,
+            ">=": lambda: a >= b}[op]()
 
 
 # '@' is U+0040 and 'A'..'Z' U+0041..U+005A: one gap in the alphabet. Regular languages
@@ -372,7 +372,7 @@ def _capped(points: z3.ArithRef, cap: Decimal | None) -> z3.ArithRef:
     if cap is None:
         return points
     limit = real(cap)
-    return z3.If(points > limit, limit, z3.If(points < -limit, -limit, points))  # type: ignore[return-value]
+    return z3.If(points > limit, limit, z3.If(points < -limit, -limit, points))
 
 
 def encode(model: m.CheckedModel) -> Encoding:
@@ -417,18 +417,18 @@ def _define_score(enc: Encoding, score: m.Score) -> None:
     for rule in score.rules:
         points = real(rule.points)
         if isinstance(rule, m.IfRule):
-            total = total + z3.If(enc.cond(rule.condition).true, points, z3.RealVal(0))  # type: ignore[operator]
+            total = total + z3.If(enc.cond(rule.condition).true, points, z3.RealVal(0))
         elif isinstance(rule, m.PerEventRule):
             n = z3.ToReal(enc.count(rule.event, rule.window))
-            total = total + _capped(points * n, rule.cap)  # type: ignore[operator]
+            total = total + _capped(points * n, rule.cap)
         else:
             v = enc.fields[rule.field]
-            total = total + z3.If(v.present, _capped(points * z3.ToReal(v.value), rule.cap),  # type: ignore[operator,arg-type]
+            total = total + z3.If(v.present, _capped(points * z3.ToReal(v.value), rule.cap),
                                   z3.RealVal(0))
     if score.minimum is not None:
-        total = z3.If(total < real(score.minimum), real(score.minimum), total)  # type: ignore[assignment]
+        total = z3.If(total < real(score.minimum), real(score.minimum), total)
     if score.maximum is not None:
-        total = z3.If(total > real(score.maximum), real(score.maximum), total)  # type: ignore[assignment]
+        total = z3.If(total > real(score.maximum), real(score.maximum), total)
     variable = z3.Real(f"score:{score.name}")
     enc.base.append(variable == total)
     enc.scores[score.name] = variable
@@ -448,15 +448,15 @@ def _field_vars(enc: Encoding, f: m.Field, uses: dict[tuple[str, str], set[str] 
         value = z3.String(f"field:{name}")
     if f.kind in ("integer", "number"):
         if f.low is not None:
-            enc.base.append(z3.Implies(present, value >= real(f.low)))  # type: ignore[operator]
+            enc.base.append(z3.Implies(present, value >= real(f.low)))
         if f.high is not None:
-            enc.base.append(z3.Implies(present, value <= real(f.high)))  # type: ignore[operator]
+            enc.base.append(z3.Implies(present, value <= real(f.high)))
     if f.kind == "date":
-        enc.base.append(z3.And(value >= dt.date.min.toordinal(), value <= dt.date.max.toordinal()))  # type: ignore[operator]
+        enc.base.append(z3.And(value >= dt.date.min.toordinal(), value <= dt.date.max.toordinal()))
     if f.kind == "timestamp":
         low = micros(dt.datetime(1, 1, 2, tzinfo=dt.timezone.utc))
         high = micros(dt.datetime(9999, 12, 30, tzinfo=dt.timezone.utc))
-        enc.base.append(z3.And(value >= low, value <= high))  # type: ignore[operator]
+        enc.base.append(z3.And(value >= low, value <= high))
     if f.kind not in ("text", "email", "choice"):
         return FieldVars(f, present, value)
     raw_literals = uses.get(("field", name), set())
@@ -476,9 +476,9 @@ def _field_vars(enc: Encoding, f: m.Field, uses: dict[tuple[str, str], set[str] 
         value = z3.Int(f"field:{name}")
         last = len(labels) - 1
         if f.kind == "choice":
-            enc.base.append(z3.Or([value == labels.index(c) for c in f.choices]))  # type: ignore[arg-type]
+            enc.base.append(z3.Or([value == labels.index(c) for c in f.choices]))
         else:
-            enc.base.append(z3.And(value >= 0, value <= last))  # type: ignore[operator]
+            enc.base.append(z3.And(value >= 0, value <= last))
     elif f.kind == "choice":
         enc.base.append(z3.Or([value == z3.StringVal(c) for c in f.choices]))
     if f.kind != "email" or not reads_domain:
@@ -532,7 +532,7 @@ def _is_label(code: z3.ExprRef, labels: tuple[str, ...], literals: tuple[str, ..
     """The enumerated value is one of the literals (the last label matches no literal)."""
     named = labels[:-1]
     indices = sorted({named.index(v) for v in literals if v in named})
-    return z3.Or([code == i for i in indices]) if indices else z3.BoolVal(False)  # type: ignore[misc]
+    return z3.Or([code == i for i in indices]) if indices else z3.BoolVal(False)
 
 
 def _text_uses(model: m.CheckedModel) -> dict[tuple[str, str], set[str] | None]:

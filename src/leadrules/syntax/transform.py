@@ -114,7 +114,7 @@ class AstBuilder:
         self.path = source.path
         self._code_lines: dict[int, str] = {}
 
-    def transform(self, tree: Tree) -> Any:
+    def transform(self, tree: Tree[Token]) -> Any:
         results: dict[int, Any] = {}
         leaf = self._leaf
         for subtree in tree.iter_subtrees():  # children before parents
