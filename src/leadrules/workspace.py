@@ -13,7 +13,7 @@ from leadrules.errors import InputError
 from leadrules.source import SourceFile
 from leadrules.syntax import ast, parse
 
-__all__ = ["LoadedFile", "read_source", "load_file", "collect_rule_files", "is_tests_file"]
+__all__ = ["LoadedFile", "read_source", "load_file", "collect_rule_files", "is_tests_file", "sources_for"]
 
 
 @dataclass
@@ -85,7 +85,11 @@ def collect_rule_files(paths: Iterable[str]) -> list[Path]:
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            found.extend(sorted(q for q in p.rglob("*.rules") if q.is_file()))
+            in_folder = sorted(q for q in p.rglob("*.rules") if q.is_file())
+            # a folder without rule files is almost always a wrong path: checking nothing must not pass CI
+            if not in_folder:
+                raise InputError(f"{raw}: no *.rules files in this folder")
+            found.extend(in_folder)
         elif p.exists():
             found.append(p)
         else:
@@ -93,3 +97,17 @@ def collect_rule_files(paths: Iterable[str]) -> list[Path]:
     return found
 
 
+
+
+def sources_for(diagnostics: Iterable[Diagnostic], known: dict[str, SourceFile]) -> dict[str, SourceFile]:
+    """The sources the renderers need: `known`, plus the files other diagnostics point into
+    (a `tests for` file reports the errors of its ruleset at that ruleset's lines)."""
+    sources = dict(known)
+    for diagnostic in diagnostics:
+        name = diagnostic.span.file
+        if name not in sources:
+            try:
+                sources[name] = read_source(name)
+            except InputError:
+                continue
+    return sources

@@ -11,10 +11,12 @@ from typing import Any
 
 import click
 
+from leadrules.errors import InputError
 from leadrules.io.leads import WRITERS, EvalSummary, open_output, read_leads
 from leadrules.io.render import get_renderer
 from leadrules.model import CheckedModel
-from leadrules.workspace import LoadedFile, load_file
+from leadrules.syntax import ast
+from leadrules.workspace import LoadedFile, is_tests_file, load_file, sources_for
 
 __all__ = ["command", "parse_as_of", "load_model_or_exit"]
 
@@ -30,18 +32,36 @@ def parse_as_of(value: str | None) -> dt.datetime:
 
     parsed = parse_lead_timestamp(value)
     if parsed is None:
-        raise click.BadParameter(f"expected a timestamp (ISO 8601), found {value!r}", param_hint="--as-of")
+        raise click.BadParameter(f"expected a timestamp (ISO 8601, e.g. 2026-11-22T00:00:00Z), found {value!r}",
+                                 param_hint="--as-of")
     return parsed
 
 
 def load_model_or_exit(path: str) -> CheckedModel:
     """Load a ruleset; on errors print the diagnostics (text renderer) and exit 1."""
     loaded: LoadedFile = load_file(path)
+    reject_tests_file(loaded)
     if loaded.model is None:
-        text = get_renderer("text")(loaded.diagnostics, {loaded.source.path: loaded.source})
-        click.echo(text or f"{path}: not a ruleset (a `tests for` file?)\n", err=True, nl=False)
+        sources = sources_for(loaded.diagnostics, {loaded.source.path: loaded.source})
+        click.echo(get_renderer("text")(loaded.diagnostics, sources), err=True, nl=False)
         sys.exit(EXIT_RULESET)
     return loaded.model
+
+
+def reject_tests_file(loaded: LoadedFile) -> None:
+    """A `tests for` file given where a ruleset is expected is a usage error (exit 2), whatever
+    state its ruleset is in."""
+    if loaded.module is not None and is_tests_file(loaded.module):
+        header = loaded.module.statements[0]
+        assert isinstance(header, ast.TestsFor)
+        target = header.path.value
+        raise InputError(f"{loaded.source.path}: a `tests for` file, not a ruleset (its ruleset is '{target}')")
+
+
+def check_output_path(path: str | None) -> None:
+    """`-o` onto a folder fails before any work, in one line."""
+    if path is not None and path != "-" and os.path.isdir(path):
+        raise InputError(f"{path}: is a directory (-o takes a file name)")
 
 
 def _duckdb_run() -> Callable[..., EvalSummary] | None:
@@ -74,16 +94,17 @@ def _progress(path: str | None) -> Iterator[Callable[[int], None] | None]:
         yield lambda n: bar.advance(task, n)
 
 
-@click.command("eval")
+@click.command("eval", short_help="Score, stage and route leads; one JSON result per input record.")
 @click.argument("ruleset")
 @click.argument("leads", required=False)
 @click.option("--as-of", "as_of_text", metavar="TS", help="evaluation instant (ISO 8601); default: now, UTC")
 @click.option("--events", "events_path", metavar="FILE", help="CSV of events: lead_id,type,at")
 @click.option("--format", "output_format", type=click.Choice(["jsonl", "csv", "parquet"]), default="jsonl",
-              show_default=True, help="parquet: DuckDB engine, with -o")
+              show_default=True, help="parquet needs -o and the DuckDB engine")
 @click.option("-o", "--output", "output_path", metavar="FILE", help="write results here (atomically), not stdout")
 @click.option("--explain", is_flag=True, help="add the ledger of each evaluation to its record")
-@click.option("--engine", type=click.Choice(["python", "duckdb", "auto"]), default="auto", show_default=True)
+@click.option("--engine", type=click.Choice(["python", "duckdb", "auto"]), default="auto", show_default=True,
+              help="same results; auto picks DuckDB for Parquet and large CSV / JSON Lines files")
 def command(ruleset: str, leads: str | None, as_of_text: str | None, events_path: str | None,
             output_format: str, output_path: str | None, explain: bool, engine: str) -> None:
     """Evaluate LEADS (.jsonl, .json array, .csv; '-' or absent: JSON Lines on stdin).
@@ -91,6 +112,7 @@ def command(ruleset: str, leads: str | None, as_of_text: str | None, events_path
     Exit status: 0 all records evaluated, 3 some records invalid (their error records are in
     the output), 1 the ruleset has errors, 2 usage or I/O error."""
     as_of = parse_as_of(as_of_text)
+    check_output_path(output_path)
     model = load_model_or_exit(ruleset)
     # DuckDB is imported only when it runs: auto decides from the path and file size first
     wants_sql = engine == "duckdb" or (engine == "auto" and _auto_prefers_sql(leads, output_format, explain))

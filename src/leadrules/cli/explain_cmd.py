@@ -112,7 +112,7 @@ def render(console: Console, model: CheckedModel, e: Explanation) -> None:
                       + Text("; ".join(f"{c} ({reasons[c]})" for c in record["reasons"])))
 
 
-@click.command("explain")
+@click.command("explain", short_help="Show how one lead is scored, staged and routed.")
 @click.argument("ruleset")
 @click.argument("lead")
 @click.option("--as-of", "as_of_text", metavar="TS", help="evaluation instant (ISO 8601); default: now, UTC")
@@ -126,7 +126,8 @@ def command(ruleset: str, lead: str, as_of_text: str | None) -> None:
     console = Console()
     if not explanation.valid:
         error = explanation.record["error"]
-        Console(stderr=True).print(Text("invalid lead: ", style="bold red") + Text(error["message"]))
+        # one line however long the message: soft wrap, not the console width
+        Console(stderr=True, soft_wrap=True).print(Text("invalid lead: ", style="bold red") + Text(error["message"]))
         sys.exit(EXIT_INVALID)
     render(console, model, explanation)
     sys.exit(EXIT_OK)

@@ -7,8 +7,9 @@ from typing import NoReturn
 
 import click
 
+from leadrules.cli.eval_cmd import reject_tests_file
 from leadrules.io.render import get_renderer
-from leadrules.workspace import LoadedFile, load_file
+from leadrules.workspace import LoadedFile, load_file, sources_for
 
 __all__ = ["command"]
 
@@ -16,13 +17,16 @@ TARGETS = ("ast-json", "lead-schema", "sql")
 DIALECTS = ("duckdb", "postgres", "spark", "bigquery", "snowflake")
 
 
-@click.command("export")
+@click.command("export", short_help="Export a ruleset as its AST (JSON), its lead JSON Schema, or SQL.")
 @click.argument("ruleset")
 @click.option("--to", "target", type=click.Choice(TARGETS), required=True, help="what to export")
 @click.option("--dialect", type=click.Choice(DIALECTS), default="duckdb", show_default=True,
               help="SQL dialect for --to sql")
 def command(ruleset: str, target: str, dialect: str) -> None:
-    """Export a ruleset as its AST (JSON), the JSON Schema of one lead, or SQL."""
+    """Export a ruleset as its AST (JSON), the JSON Schema of one lead, or SQL.
+
+    Exit status: 0 exported, 1 the ruleset has errors (for ast-json: syntax errors), 2 usage
+    or I/O error."""
     loaded = load_file(ruleset)
     if target == "ast-json":
         if loaded.module is None:
@@ -31,6 +35,7 @@ def command(ruleset: str, target: str, dialect: str) -> None:
 
         click.echo(export_ast_json(loaded.module))
         return
+    reject_tests_file(loaded)
     if loaded.model is None:
         _fail(loaded)
     if target == "lead-schema":
@@ -44,5 +49,6 @@ def command(ruleset: str, target: str, dialect: str) -> None:
 
 
 def _fail(loaded: LoadedFile) -> NoReturn:
-    click.echo(get_renderer("text")(loaded.diagnostics, {loaded.source.path: loaded.source}), err=True, nl=False)
+    sources = sources_for(loaded.diagnostics, {loaded.source.path: loaded.source})
+    click.echo(get_renderer("text")(loaded.diagnostics, sources), err=True, nl=False)
     sys.exit(1)

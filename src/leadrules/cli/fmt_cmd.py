@@ -17,13 +17,16 @@ from leadrules.workspace import collect_rule_files, read_source
 __all__ = ["command"]
 
 
-@click.command("fmt")
+@click.command("fmt", short_help="Rewrite rule files in the canonical layout, comments kept.")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--check", "check_only", is_flag=True, help="write nothing; exit 1 if a file would change")
 @click.option("--diff", "show_diff", is_flag=True,
               help="write nothing; print a unified diff of the changes (with --check, exit 1 too)")
 def command(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
-    """Rewrite rule files (or folders of *.rules) in the canonical layout, comments kept."""
+    """Rewrite rule files (or folders of *.rules) in the canonical layout, comments kept.
+
+    A file with a syntax error is left untouched. Exit status: 0 done (--check: nothing would
+    change), 1 a file would change (--check) or has a syntax error, 2 usage or I/O error."""
     files = collect_rule_files(paths)
     would_change: list[Path] = []
     failures = 0
@@ -53,9 +56,11 @@ def command(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
             click.echo(f"reformatted {path}", err=True)
     if not check_only and not show_diff:
         unchanged = len(files) - len(would_change) - failures
-        click.echo(f"{len(would_change)} file(s) reformatted, {unchanged} unchanged", err=True)
-    elif would_change:
-        click.echo(f"{len(would_change)} file(s) would be reformatted", err=True)
+        click.echo(f"{len(would_change)} file(s) reformatted, {unchanged} unchanged"
+                   + (f", {failures} left untouched (syntax errors)" if failures else ""), err=True)
+    elif would_change or failures:
+        click.echo(f"{len(would_change)} file(s) would be reformatted"
+                   + (f", {failures} left untouched (syntax errors)" if failures else ""), err=True)
     if failures or (check_only and would_change):
         sys.exit(1)
 

@@ -12,6 +12,7 @@ from leadrules.errors import InputError
 from leadrules.io.render import get_renderer
 from leadrules.jsontext import dumps
 from leadrules.suite import CaseResult, SuiteResult, coverage, junit_xml, run_paths
+from leadrules.workspace import sources_for
 
 __all__ = ["command"]
 
@@ -29,7 +30,7 @@ def _failure_text(case: CaseResult, result: SuiteResult) -> str:
     return "\n".join(lines)
 
 
-@click.command("test")
+@click.command("test", short_help="Run the `test` blocks of rule files and `tests for` files.")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--coverage", "show_coverage", is_flag=True,
               help="list scoring rules, disqualifiers, criteria and route entries no test exercised")
@@ -42,7 +43,8 @@ def command(paths: tuple[str, ...], show_coverage: bool, junit_path: str | None)
     render = get_renderer("text")
     for file in result.files:
         if file.has_errors:
-            click.echo(render(file.diagnostics, {file.source.path: file.source}), err=True, nl=False)
+            sources = sources_for(file.diagnostics, {file.source.path: file.source})
+            click.echo(render(file.diagnostics, sources), err=True, nl=False)
             continue
         for case in file.cases:
             where = f"{file.path}:{case.case.span.line}"
