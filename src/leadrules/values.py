@@ -48,10 +48,8 @@ def format_number(value: Decimal | int) -> str:
         return str(value)
     if value == 0:
         return "0"
-    normalized = value.normalize()
-    sign, digits, exponent = normalized.as_tuple()
-    assert isinstance(exponent, int)
-    text = format(normalized, "f")
+    # format(…, "f") prints every digit; normalize() would round to the context's precision
+    text = format(value, "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text

@@ -58,10 +58,43 @@ def _reject_constant(name: str) -> Any:
 _decode = json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant).decode
 
 
-def parse_json_line(line: bytes | str) -> Any:
-    """One JSON value with exact numbers (int / Decimal), or an Unparsable with a short reason."""
+# `\uD800`-`\uDFFF`: a JSON escape that may leave half a surrogate pair in a string
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """Whether a decoded JSON value holds a string with an unpaired surrogate (`"\\ud800"`):
+    JSON syntax allows the escape, but the string is not Unicode text and cannot be printed."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if not item.isascii():
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+_LONE_SURROGATE = "a string holds an unpaired UTF-16 surrogate escape (\\uD800-\\uDFFF)"
+
+
+def parse_json_line(line: bytes | str, *, whole_value: bool = True) -> Any:
+    """One JSON value with exact numbers (int / Decimal), or an Unparsable with a short reason.
+    A value holding an unpaired surrogate is an Unparsable too (unless `whole_value` is false:
+    a `.json` array is judged record by record)."""
     try:
-        return _decode(line.decode("utf-8") if isinstance(line, bytes) else line)
+        text = line.decode("utf-8") if isinstance(line, bytes) else line
+        value = _decode(text)
+        if whole_value and _SURROGATE_ESCAPE.search(text) is not None and _has_lone_surrogate(value):
+            return Unparsable(_LONE_SURROGATE)
+        return value
     except json.JSONDecodeError as exc:
         return Unparsable(f"{exc.msg} at column {exc.colno}")
     except UnicodeDecodeError:
@@ -91,13 +124,15 @@ def read_jsonl(stream: IO[bytes], progress: Callable[[int], None] | None = None)
 def read_json_array(stream: IO[bytes]) -> Iterator[Any]:
     """Records of a `.json` file: an array of records (a single object counts as one record)."""
     data = stream.read()
-    value = parse_json_line(data)
+    value = parse_json_line(data, whole_value=False)
     if isinstance(value, Unparsable):
         raise InputError(f"not JSON: {value.problem}")
     if isinstance(value, list):
-        yield from value
+        for record in value:
+            # only records with a lone surrogate fail, not the whole file
+            yield Unparsable(_LONE_SURROGATE) if _has_lone_surrogate(record) else record
     elif isinstance(value, dict):
-        yield value
+        yield Unparsable(_LONE_SURROGATE) if _has_lone_surrogate(value) else value
     else:
         raise InputError("a .json leads file holds an array of lead objects")
 

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import traceback
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -23,6 +24,13 @@ __all__ = ["compile_model", "Evaluator", "Explanation", "RuleTrace"]
 
 UTC = dt.timezone.utc
 _BUG_TYPES = (TypeError, ValueError, ArithmeticError, AttributeError, KeyError, IndexError, NameError)
+
+
+def _exact_context() -> decimal.Context:
+    """A decimal context in which sums and products never round: the default context keeps
+    28 significant digits, and lead values (a CRM counter, a revenue figure) may carry more.
+    Each evaluation gets its own context, since operations set flags on it."""
+    return decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
 
 
 def _utc(as_of: dt.datetime) -> dt.datetime:
@@ -58,7 +66,8 @@ class Evaluator:
         if as_of.tzinfo is not UTC:
             as_of = _utc(as_of)
         try:
-            return self._run(valid.id, valid.values, valid.events, as_of)
+            with decimal.localcontext(_exact_context()):
+                return self._run(valid.id, valid.values, valid.events, as_of)
         except _BUG_TYPES as exc:
             raise self._located(exc) from exc
 
@@ -67,16 +76,24 @@ class Evaluator:
         as_of = _utc(as_of)
         validate = self._validate
         run = self._run
+        exact = _exact_context()
+        get_context, set_context = decimal.getcontext, decimal.setcontext
         for record, lead in enumerate(leads, 1):
             valid, error = validate(lead, record)
             if valid is None:
                 assert error is not None
                 yield error
                 continue
+            # the exact context only while the lead is evaluated, never across the yield
+            caller_context = get_context()
+            set_context(exact)
             try:
-                yield run(valid.id, valid.values, valid.events, as_of)
+                result = run(valid.id, valid.values, valid.events, as_of)
             except _BUG_TYPES as exc:
                 raise self._located(exc) from exc
+            finally:
+                set_context(caller_context)
+            yield result
 
     def explain(self, lead: Any, as_of: dt.datetime, *, record: int = 1, detailed: bool = True) -> Explanation:
         """The record with the ledger behind it: points per rule, truth of every decision.
@@ -89,7 +106,8 @@ class Evaluator:
             return build_explanation(self.model, self._module.generated, error, None, None)
         as_of = _utc(as_of)
         try:
-            traced = self._module.trace(valid.id, valid.values, valid.events, as_of)
+            with decimal.localcontext(_exact_context()):
+                traced = self._module.trace(valid.id, valid.values, valid.events, as_of)
         except _BUG_TYPES as exc:
             raise self._located(exc) from exc
         return build_explanation(self.model, self._module.generated, traced[0], valid, traced, detailed=detailed)
