@@ -3,7 +3,9 @@ wires library calls to input, output and exit status."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import os
 import sys
 
 import click
@@ -26,6 +28,10 @@ _COMMANDS = {
 }
 
 
+class _OutputClosed(Exception):
+    """Standard output was closed by its reader (`leadrules eval ... | head`)."""
+
+
 class _LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(_COMMANDS)
@@ -36,6 +42,13 @@ class _LazyGroup(click.Group):
             return None
         command: click.Command = importlib.import_module(module_name).command
         return command
+
+    def invoke(self, ctx: click.Context) -> object:
+        # click would turn a broken pipe into exit status 1, which here means "the ruleset has errors"
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            raise _OutputClosed() from None
 
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -59,8 +72,12 @@ def main(argv: list[str] | None = None) -> None:
     except LeadrulesError as exc:
         click.echo(f"leadrules: error: {exc}", err=True)
         sys.exit(2)
-    except BrokenPipeError:
-        sys.exit(0)
+    except (BrokenPipeError, _OutputClosed):
+        # an I/O error (exit 2, so `set -o pipefail` sees output that was not all delivered); no message,
+        # as the reader left on purpose; what is still buffered goes nowhere instead of failing again at exit
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)
     except RecursionError:
