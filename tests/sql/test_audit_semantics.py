@@ -111,3 +111,32 @@ def test_a_lone_surrogate_escape_makes_one_error_record(text_model: m.CheckedMod
     assert got[3]["error"]["record"] == 4
     csv_text = both(text_model, leads, tmp_path, "csv")
     assert csv_text.splitlines()[2] == "ok,,false,,,,1,"
+
+
+WINDOWS = """\
+ruleset "audit-windows" version "1"
+
+event demo
+
+score recent:
+    +1 per demo in last 1 weeks
+    +10 per demo in last 2 days
+    +100 per demo
+"""
+
+
+@pytest.mark.parametrize(("as_of", "expected"), [
+    # the window reaches back before year 1: every event up to as-of counts
+    (dt.datetime(1, 1, 2, tzinfo=dt.timezone.utc), 111),
+    (dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.timezone.utc), 100),
+])
+def test_windows_at_the_ends_of_the_calendar(tmp_path: Path, as_of: dt.datetime, expected: int) -> None:
+    rules = tmp_path / "windows.rules"
+    rules.write_text(WINDOWS, encoding="utf-8")
+    model = load_model(rules)
+    leads = tmp_path / "leads.jsonl"
+    leads.write_text('{"id": 1, "events": [{"type": "demo", "at": "0001-01-01T00:00:00Z"}]}\n', encoding="utf-8")
+    python_text = python_output(model, leads, None, as_of)
+    duckdb_text, _ = duckdb_output(model, leads, None, as_of, "jsonl", tmp_path / "out.jsonl")
+    assert duckdb_text == python_text
+    assert json.loads(python_text)["scores"] == {"recent": expected}

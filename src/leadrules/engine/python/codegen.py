@@ -367,9 +367,6 @@ class _Generator:
         """One pass over the lead's events, counting every (event, window) the model uses."""
         if not self.slots:
             return
-        windows = sorted({seconds for _, seconds in self.slots if seconds is not None})
-        for w in windows:
-            out(2, f"w{w} = as_of - {self.const(dt.timedelta(seconds=w))}")
         out(2, " = ".join(f"n{i}" for i in range(len(self.slots))) + " = 0")
         out(2, "for t, at in events:")
         out(3, "if at > as_of:")
@@ -379,11 +376,15 @@ class _Generator:
             by_event.setdefault(event, []).append((i, seconds))
         for position, (event, slots) in enumerate(by_event.items()):
             out(3, f"{'if' if position == 0 else 'elif'} t == {self.const(event)}:")
+            if any(seconds is not None for _, seconds in slots):
+                # `as_of - N < at` as `as_of - at < N`: a difference of two instants is always
+                # a timedelta, while `as_of - N` leaves the datetime range near year 1
+                out(4, "age = as_of - at")
             for i, seconds in slots:
                 if seconds is None:
                     out(4, f"n{i} += 1")
                 else:
-                    out(4, f"if at > w{seconds}:")
+                    out(4, f"if age < {self.const(dt.timedelta(seconds=seconds))}:")
                     out(5, f"n{i} += 1")
 
     def _int_score(self, score: m.Score) -> bool:
