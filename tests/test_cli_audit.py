@@ -146,12 +146,13 @@ def test_command_list_shows_whole_summaries(work: Path) -> None:
     assert [line.split()[0] for line in listing.splitlines()] == ["check", "eval", "explain", "test", "fmt", "export"]
 
 
-def test_output_closed_by_its_reader_is_exit_2_not_1(work: Path) -> None:
+@pytest.mark.parametrize("engine", ["python", "duckdb"])
+def test_output_closed_by_its_reader_is_exit_2_not_1(work: Path, engine: str) -> None:
     lead = {"email": "a@b.com", "role": "manager", "industry": "software", "employees": 5, "country": "US",
             "unsubscribed": False}
     (work / "many.jsonl").write_text("".join(json.dumps({"id": i, **lead}) + "\n" for i in range(20000)))
     process = subprocess.Popen([sys.executable, "-m", "leadrules", "eval", "projectflow.rules", "many.jsonl",
-                                "--as-of", AS_OF, "--engine", "python"],
+                                "--as-of", AS_OF, "--engine", engine],
                                cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert process.stdout is not None and process.stderr is not None
     assert json.loads(process.stdout.readline())["id"] == 0

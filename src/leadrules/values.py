@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 from decimal import Decimal
 
-__all__ = ["parse_date", "parse_timestamp", "format_number", "format_timestamp", "json_number"]
+__all__ = ["exact_context", "parse_date", "parse_timestamp", "format_number", "format_timestamp", "json_number"]
 
 
 def parse_date(text: str) -> dt.date | None:
@@ -62,3 +63,10 @@ def json_number(value: Decimal | int) -> int | Decimal:
     if value == value.to_integral_value():
         return int(value)
     return value
+
+
+def exact_context() -> decimal.Context:
+    """A decimal context in which sums and products never round: the default context keeps
+    28 significant digits, and lead values (a CRM counter, a revenue figure) may carry more.
+    Use a fresh one per evaluation, since operations set flags on it."""
+    return decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)

@@ -90,6 +90,7 @@ def command(paths: tuple[str, ...], output_format: str, select: tuple[str, ...],
     errors = sum(d.level is Severity.ERROR for d in diagnostics)
     warnings = sum(d.level is Severity.WARNING for d in diagnostics)
     if output_format == "text":
+        sys.stdout.flush()  # the findings (stdout) come before the summary (stderr) on a terminal
         click.echo(f"{len(files)} file(s) checked, {errors} error(s), {warnings} warning(s), "
                    f"{len(diagnostics) - errors - warnings} info", err=True)
     failed = errors > 0 or (strict and warnings > 0)

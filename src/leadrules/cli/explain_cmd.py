@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import decimal
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,7 @@ from leadrules.errors import InputError
 from leadrules.io.leads import parse_json_line
 from leadrules.model import CheckedModel
 from leadrules.model_text import describe, show_value
-from leadrules.values import format_number
+from leadrules.values import exact_context, format_number
 
 __all__ = ["command"]
 
@@ -45,7 +47,8 @@ def _read_lead(path: str) -> Any:
 
 def render(console: Console, model: CheckedModel, e: Explanation) -> None:
     record = e.record
-    console.print(Text(f"Lead {record['id']}", style="bold"), "—", Text(str(record["stage"]), style="bold cyan"),
+    stage = _show(record["stage"]) if record["stage"] is not None else "no stage (no `stages` declared)"
+    console.print(Text(f"Lead {record['id']}", style="bold"), "—", Text(stage, style="bold cyan"),
                   f"(route: {record['route'] if record['route'] is not None else 'none'})")
 
     points = Table(title="Points", title_justify="left", show_edge=False)
@@ -56,7 +59,8 @@ def render(console: Console, model: CheckedModel, e: Explanation) -> None:
         points.add_row(rule.score, label + rule.text, _truth(rule.fired, ("yes", "no", "unknown")),
                        format_number(rule.points) if rule.fired else "", style=None if rule.fired else "dim")
     for name in model.scores:
-        fired_sum = sum((r.points for r in e.rules if r.score == name), start=0)
+        with decimal.localcontext(exact_context()):
+            fired_sum = sum((r.points for r in e.rules if r.score == name), start=Decimal(0))
         bounds = ""
         if fired_sum != record["scores"][name]:
             bounds = f" (sum {format_number(fired_sum)}, clamped to min/max)"

@@ -19,18 +19,12 @@ from leadrules.engine.python.load import CompiledModule, load_module
 from leadrules.engine.validate import Validator, validator_for
 from leadrules.errors import InternalError
 from leadrules.source import Span
+from leadrules.values import exact_context
 
 __all__ = ["compile_model", "Evaluator", "Explanation", "RuleTrace"]
 
 UTC = dt.timezone.utc
 _BUG_TYPES = (TypeError, ValueError, ArithmeticError, AttributeError, KeyError, IndexError, NameError)
-
-
-def _exact_context() -> decimal.Context:
-    """A decimal context in which sums and products never round: the default context keeps
-    28 significant digits, and lead values (a CRM counter, a revenue figure) may carry more.
-    Each evaluation gets its own context, since operations set flags on it."""
-    return decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
 
 
 def _utc(as_of: dt.datetime) -> dt.datetime:
@@ -66,7 +60,7 @@ class Evaluator:
         if as_of.tzinfo is not UTC:
             as_of = _utc(as_of)
         try:
-            with decimal.localcontext(_exact_context()):
+            with decimal.localcontext(exact_context()):
                 return self._run(valid.id, valid.values, valid.events, as_of)
         except _BUG_TYPES as exc:
             raise self._located(exc) from exc
@@ -76,7 +70,7 @@ class Evaluator:
         as_of = _utc(as_of)
         validate = self._validate
         run = self._run
-        exact = _exact_context()
+        exact = exact_context()
         get_context, set_context = decimal.getcontext, decimal.setcontext
         for record, lead in enumerate(leads, 1):
             valid, error = validate(lead, record)
@@ -106,7 +100,7 @@ class Evaluator:
             return build_explanation(self.model, self._module.generated, error, None, None)
         as_of = _utc(as_of)
         try:
-            with decimal.localcontext(_exact_context()):
+            with decimal.localcontext(exact_context()):
                 traced = self._module.trace(valid.id, valid.values, valid.events, as_of)
         except _BUG_TYPES as exc:
             raise self._located(exc) from exc

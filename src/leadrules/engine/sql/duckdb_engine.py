@@ -28,7 +28,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import duckdb
 from sqlglot import exp
@@ -808,7 +808,7 @@ class _Run:
                         chunk.append(dumps(next_fallback[1]))
                         next_fallback = next(fallback_iter, None)
                     chunk.append(text)
-                stream.write("\n".join(chunk) + "\n")
+                _write_in_pieces(stream, "\n".join(chunk) + "\n")
             while next_fallback is not None:
                 stream.write(dumps(next_fallback[1]) + "\n")
                 next_fallback = next(fallback_iter, None)
@@ -1000,3 +1000,10 @@ def _python_run(model: m.CheckedModel, leads_path: str, events_path: str | None,
         writer.close()
     return EvalSummary(count, invalid)
 
+
+def _write_in_pieces(stream: IO[str], text: str, piece: int = 1 << 20) -> None:
+    """Write in pieces of at most a MiB: one multi-megabyte write into a pipe whose reader
+    has gone (`| head`) can end the process with status 0 instead of raising BrokenPipeError,
+    and the lost output would then look delivered."""
+    for start in range(0, len(text), piece):
+        stream.write(text[start:start + piece])
