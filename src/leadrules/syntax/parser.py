@@ -246,23 +246,64 @@ def _comments(source: SourceFile) -> tuple[ast.Comment, ...]:
     return tuple(found)
 
 
-def parse(source: SourceFile) -> tuple[ast.Module | None, list[Diagnostic]]:
-    """Parse one rule file. Returns the module, or None and an LR001 diagnostic."""
+def _parse_once(source: SourceFile) -> tuple[ast.Module | None, Diagnostic | None]:
     try:
         tree = _parser().parse(source.text)
         statements = AstBuilder(source).transform(tree)
     except LayoutError as problem:
         span = Span(source.path, problem.line, problem.column, problem.line, problem.column + 1)
-        return None, [Diagnostic("LR001", problem.message, span, hint=problem.hint)]
+        return None, Diagnostic("LR001", problem.message, span, hint=problem.hint)
     except UnexpectedInput as error:
         if isinstance(getattr(error, "__context__", None), LayoutError):  # pragma: no cover
             raise
-        return None, [_syntax_diagnostic(error, source)]
+        return None, _syntax_diagnostic(error, source)
     except SyntaxProblem as problem:
-        return None, [Diagnostic("LR001", problem.message, problem.span, hint=problem.hint)]
+        return None, Diagnostic("LR001", problem.message, problem.span, hint=problem.hint)
     except RecursionError:
         span = Span(source.path, 1, 1, 1, 1)
-        return None, [Diagnostic("LR001", "the file is nested too deeply to read", span)]
+        return None, Diagnostic("LR001", "the file is nested too deeply to read", span)
     last_line = max(1, len(source.line_starts))
     module_span = Span(source.path, 1, 1, last_line, len(source.line_text(last_line)) + 1)
-    return ast.Module(module_span, tuple(statements), _comments(source)), []
+    return ast.Module(module_span, tuple(statements), _comments(source)), None
+
+
+# words that start a top-level statement: where parsing resumes after a syntax error
+_TOP_LEVEL_WORDS = frozenset({
+    "ruleset", "tests", "owner", "description", "field", "event", "list", "condition", "score",
+    "band", "disqualify", "stages", "handoff", "stage", "route", "test",
+})
+MAX_SYNTAX_ERRORS = 10
+
+
+def _next_statement_line(source: SourceFile, after: int) -> int | None:
+    """The first line after `after` that starts a top-level statement outside any bracket."""
+    for number in range(after + 1, len(source.line_starts) + 1):
+        text = source.line_text(number)
+        word = text.split(maxsplit=1)[0] if text[:1].isalpha() else ""
+        if word.rstrip(":") in _TOP_LEVEL_WORDS and not _open_brackets(source, number, 1):
+            return number
+    return None
+
+
+def parse(source: SourceFile) -> tuple[ast.Module | None, list[Diagnostic]]:
+    """Parse one rule file. Returns the module, or None and LR001 diagnostics.
+
+    After a syntax error, parsing resumes at the next top-level statement, so independent
+    errors in one file are all reported (at most MAX_SYNTAX_ERRORS)."""
+    module, problem = _parse_once(source)
+    if problem is None:
+        return module, []
+    diagnostics = [problem]
+    while len(diagnostics) < MAX_SYNTAX_ERRORS:
+        resume = _next_statement_line(source, max(d.span.line for d in diagnostics))
+        if resume is None:
+            break
+        # blank lines in place of what was read keep lines and columns of the rest unchanged
+        rest = "\n" * (resume - 1) + source.text[source.line_starts[resume - 1]:]
+        _, problem = _parse_once(SourceFile(source.path, rest))
+        if problem is None:
+            break
+        if problem.span.line < resume:  # pragma: no cover - the rest starts with a valid statement
+            break
+        diagnostics.append(problem)
+    return None, diagnostics
