@@ -844,12 +844,12 @@ class _Run:
             if temp.exists():
                 temp.unlink()
 
-    def _final_lines(self) -> exp.Select:
-        """(record number, JSON line) of accepted records, in input order."""
+    def _joined_results(self, id_alias: str) -> exp.Select:
+        """Accepted records' results with their record number (`lr_order`) and JSON id."""
         model = self.model
-        inner = exp.select(
+        return exp.select(
             exp.alias_(exp.column("lr_record", table="c"), "lr_order"),
-            exp.alias_(exp.column("lr_id_json", table="c"), "id"),
+            exp.alias_(exp.column("lr_id_json", table="c"), id_alias),
             *[exp.column(c, table="r") for c in ("stage", "disqualified", "reasons", "blocked", "route")],
             *[_col("score_" + n, table="r") for n in model.scores],
             *[_col("band_" + n, table="r") for n in model.bands],
@@ -857,20 +857,14 @@ class _Run:
             exp.alias_(exp.to_table("lr_checked"), "c", table=True),
             on=exp.EQ(this=exp.column("lr_record", table="c"), expression=exp.column("id", table="r")),
         )
+
+    def _final_lines(self) -> exp.Select:
+        """(record number, JSON line) of accepted records, in input order."""
+        inner = self._joined_results("id")
         return self._line_query().from_(inner.subquery("lr_r")).order_by(exp.column("lr_order"))
 
     def _result_rows(self) -> tuple[list[str], Any]:
-        model = self.model
-        select = exp.select(
-            exp.alias_(exp.column("lr_record", table="c"), "lr_order"),
-            exp.alias_(exp.column("lr_id_json", table="c"), "lr_id_json"),
-            *[exp.column(c, table="r") for c in ("stage", "disqualified", "reasons", "blocked", "route")],
-            *[_col("score_" + n, table="r") for n in model.scores],
-            *[_col("band_" + n, table="r") for n in model.bands],
-        ).from_(exp.alias_(exp.to_table("lr_results"), "r", table=True)).join(
-            exp.alias_(exp.to_table("lr_checked"), "c", table=True),
-            on=exp.EQ(this=exp.column("lr_record", table="c"), expression=exp.column("id", table="r")),
-        ).order_by(exp.column("lr_record", table="c"))
+        select = self._joined_results("lr_id_json").order_by(exp.column("lr_record", table="c"))
         cursor = self.con.execute(_sql(select))
         return [d[0] for d in cursor.description or []], cursor
 
