@@ -126,9 +126,8 @@ def command(ruleset: str, leads: str | None, as_of_text: str | None, events_path
         raise click.UsageError("Parquet input or output needs the DuckDB engine (--engine duckdb or auto)")
     if use_sql:
         assert run_sql is not None
-        if leads is None or leads == "-":
-            raise click.UsageError("the DuckDB engine reads a leads file, not stdin")
-        summary = run_sql(model, leads, events_path, as_of, output_format, output_path)
+        # stdin (JSON Lines) is spooled to a temporary file for DuckDB to scan
+        summary = run_sql(model, leads or "-", events_path, as_of, output_format, output_path)
     else:
         summary = _run_python(model, leads, events_path, as_of, output_format, output_path, explain)
     sys.exit(EXIT_INVALID if summary.invalid else EXIT_OK)
