@@ -110,17 +110,27 @@ VALUES: dict[str, st.SearchStrategy[Any]] = {
 }
 
 
-@st.composite
-def leads(draw: st.DrawFn) -> dict[str, Any]:
-    lead: dict[str, Any] = {}
-    if draw(st.booleans()):
-        lead["id"] = draw(st.sampled_from(["L1", 7, "quote\"d", "ünï"]))
-    for name, values in VALUES.items():
-        if draw(st.integers(0, 3)) > 0:
-            lead[name] = draw(values)
-    if draw(st.booleans()):
-        lead["events"] = draw(st.lists(event, max_size=5))
-    return lead
+def lead_records(values: dict[str, st.SearchStrategy[Any]], events: st.SearchStrategy[dict[str, Any]],
+                 ids: list[Any], max_events: int) -> st.SearchStrategy[dict[str, Any]]:
+    """Lead records: an optional id, each field present three times in four, optional events."""
+
+    @st.composite
+    def build(draw: st.DrawFn) -> dict[str, Any]:
+        lead: dict[str, Any] = {}
+        if draw(st.booleans()):
+            lead["id"] = draw(st.sampled_from(ids))
+        for name, strategy in values.items():
+            if draw(st.integers(0, 3)) > 0:
+                lead[name] = draw(strategy)
+        if draw(st.booleans()):
+            lead["events"] = draw(st.lists(events, max_size=max_events))
+        return lead
+
+    return build()
+
+
+def leads() -> st.SearchStrategy[dict[str, Any]]:
+    return lead_records(VALUES, event, ["L1", 7, "quote\"d", "ünï"], 5)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -157,17 +167,8 @@ clean_event = st.builds(
 )
 
 
-@st.composite
-def clean_leads(draw: st.DrawFn) -> dict[str, Any]:
-    lead: dict[str, Any] = {}
-    if draw(st.booleans()):
-        lead["id"] = draw(st.sampled_from(["L1", 7, "ünï", "a b"]))
-    for name, values in CLEAN_VALUES.items():
-        if draw(st.integers(0, 3)) > 0:
-            lead[name] = draw(values)
-    if draw(st.booleans()):
-        lead["events"] = draw(st.lists(clean_event, max_size=6))
-    return lead
+def clean_leads() -> st.SearchStrategy[dict[str, Any]]:
+    return lead_records(CLEAN_VALUES, clean_event, ["L1", 7, "ünï", "a b"], 6)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
