@@ -107,16 +107,17 @@ def test_shipped_files_are_already_canonical(path: Path) -> None:
     assert fmt(text) == text
 
 
-def test_comments_inside_a_joined_statement_move_above_it() -> None:
+def test_comments_inside_a_joined_statement_stay_on_its_line() -> None:
     text = (
         'ruleset "x" version "1"\nfield a: integer\n'
         "condition c = (a > 1 or  # first\n"
+        "    # own line\n"
         "    a < 0)  # last\n"
     )
     assert fmt(text) == (
         'ruleset "x" version "1"\n\nfield a: integer\n\n'
-        "# first\n"
-        "condition c = a > 1 or a < 0  # last\n"
+        "# own line\n"
+        "condition c = a > 1 or a < 0  # first  # last\n"
     )
 
 

@@ -10,7 +10,9 @@ Layout decisions:
   around `and` inside `or`, which readers should not have to resolve.
 - Own-line comments stay before the statement or block entry that follows them;
   trailing comments stay at the end of their statement's line. A statement that is
-  joined onto one line moves the comments that were inside it above it.
+  joined onto one line keeps the trailing comments of all its lines at the end of that
+  line, in source order (so a `# noqa` on the first line of a statement still applies
+  to it), and moves its own-line comments above it.
 - A `lead {...}` literal that does not fit in `MAX_WIDTH` columns is packed
   canonically: top-level pairs filled onto lines aligned after the brace, and a long
   array value with one item per line aligned after its bracket.
@@ -414,7 +416,8 @@ class _Layout:
         if not entries:
             self._attach_to(statement, comment)
             return
-        if line == statement.span.line:
+        if line == statement.span.line or (not comment.own_line and line < entries[0].span.line):
+            # the header line, or a continuation of a header written over several lines
             self.of(statement).header_trailing.append(comment)
             return
         for entry in entries:
@@ -427,7 +430,9 @@ class _Layout:
         self.of(statement).tail.append(comment)  # pragma: no cover - spans end at the last entry
 
     def _attach_to(self, node: ast.Node, comment: ast.Comment) -> None:
-        if not comment.own_line and comment.span.line == node.span.end_line:
+        # a comment after code on any line of the node stays trailing: the node's first line is
+        # where findings (and the noqa comments silencing them) point, and joining lines must not move it away
+        if not comment.own_line and node.span.line <= comment.span.line <= node.span.end_line:
             self.of(node).trailing.append(comment)
         else:
             self.of(node).leading.append(comment)
