@@ -1,5 +1,8 @@
 """Witnesses as `test` blocks of a `tests for "<ruleset>"` file, so a finding becomes a
-regression test: each block pins what the ruleset does with the witness today."""
+regression test: each block pins what the ruleset does with the witness today.
+
+The text is in the canonical layout of `leadrules fmt` (long `lead {...}` literals wrapped),
+so an emitted file passes `fmt --check` as written."""
 
 from __future__ import annotations
 
@@ -9,7 +12,10 @@ from typing import Any
 from leadrules import model as m
 from leadrules.diagnostics import Diagnostic
 from leadrules.engine.python import compile_model
+from leadrules.io.fmt import format_module
 from leadrules.jsontext import dumps
+from leadrules.source import SourceFile
+from leadrules.syntax import parse
 from leadrules.values import parse_timestamp
 
 __all__ = ["emit_tests", "rule_string"]
@@ -75,4 +81,9 @@ def emit_tests(model: m.CheckedModel, diagnostics: Sequence[Diagnostic], ruleset
         for band, label in record["bands"].items():
             lines.append(f"    expect {band} == {_json(label) if label is not None else 'null'}")
         lines.append("")
-    return "\n".join(lines)
+    text = "\n".join(lines)
+    source = SourceFile(ruleset_path, text)
+    module, problems = parse(source)
+    # the text is built from escaped literals only, so it always parses
+    assert module is not None, problems
+    return format_module(module, source)
