@@ -10,6 +10,7 @@ from leadrules import model as m
 from leadrules.check import check, check_tests_file
 from leadrules.diagnostics import Diagnostic
 from leadrules.errors import InputError
+from leadrules.io.fmt import quote
 from leadrules.source import SourceFile
 from leadrules.syntax import ast, parse
 
@@ -57,6 +58,10 @@ def load_file(path: str | Path) -> LoadedFile:
     """Parse and check one file (a ruleset, or a `tests for` file with its ruleset)."""
     source = read_source(path)
     module, diagnostics = parse(source)
+    return _load_parsed(source, module, diagnostics)
+
+
+def _load_parsed(source: SourceFile, module: ast.Module | None, diagnostics: list[Diagnostic]) -> LoadedFile:
     if module is None:
         return LoadedFile(source, None, None, diagnostics)
     if is_tests_file(module):
@@ -67,7 +72,13 @@ def load_file(path: str | Path) -> LoadedFile:
             diag = Diagnostic("LR002", f"tests for unknown ruleset file '{header.path.value}'", header.path.span,
                               hint=f"no file at {target_path}")
             return LoadedFile(source, module, None, [diag])
-        target = load_file(target_path)
+        target_source = read_source(target_path)
+        target_module, target_diagnostics = parse(target_source)
+        if target_module is not None and is_tests_file(target_module):
+            # a tests file runs against a ruleset; following one tests file to another could loop
+            # forever (a file naming itself, two naming each other), so stop at the first
+            return LoadedFile(source, module, None, [_tests_for_tests_file(header, target_path, target_module)])
+        target = _load_parsed(target_source, target_module, target_diagnostics)
         if target.model is None:
             diag = Diagnostic("LR001", f"the ruleset '{header.path.value}' has errors; fix them first",
                               header.path.span)
@@ -77,6 +88,20 @@ def load_file(path: str | Path) -> LoadedFile:
     model, diagnostics = check(module)
     tests = model.tests if model is not None else ()
     return LoadedFile(source, module, model, diagnostics, tests_target=model, tests=tests)
+
+
+def _tests_for_tests_file(header: ast.TestsFor, target_path: Path, target: ast.Module) -> Diagnostic:
+    """The diagnostic for a `tests for` header that names another `tests for` file, or its own file."""
+    named = header.path.value
+    target_header = target.statements[0]
+    assert isinstance(target_header, ast.TestsFor)
+    hint = "name the ruleset file the tests run against (the file that starts with `ruleset`)"
+    if target_path.resolve() == Path(header.span.file).resolve():
+        message = f"tests for '{named}' names this file itself, not a ruleset"
+    else:
+        message = f"tests for '{named}' names a `tests for` file, not a ruleset"
+        hint += f"; '{named}' itself tests {quote(target_header.path.value)}"
+    return Diagnostic("LR002", message, header.path.span, hint=hint)
 
 
 def collect_rule_files(paths: Iterable[str]) -> list[Path]:
