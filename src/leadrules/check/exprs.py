@@ -233,6 +233,12 @@ class ExprLowerer:
 
     # ---- predicates
     def _Compare(self, e: ast.Compare) -> m.Expr | None:
+        for bare, other in ((e.right, e.left), (e.left, e.right)):
+            unquoted = self._unquoted_value(bare, other)
+            if unquoted is not None:
+                self.lower(other)
+                self.diagnostics.append(unquoted)
+                return None
         left = self.lower(e.left)
         right = self.lower(e.right)
         if left is None or right is None:
@@ -266,6 +272,25 @@ class ExprLowerer:
             if isinstance(b, m.Const) and isinstance(b.value, str):
                 self._check_member(a, b.value, b.span)
         return m.Compare(op, left, right, span)
+
+    def _unquoted_value(self, bare: ast.Expr, other: ast.Expr) -> Diagnostic | None:
+        """LR002 for `role == manager` where "manager" is a value of `role` (or a band label):
+        the author meant the text, not a name."""
+        if not isinstance(bare, ast.NameRef) or self.symbols.get(bare.name) is not None:
+            return None
+        if not isinstance(other, ast.NameRef):
+            return None
+        symbol = self.symbols.get(other.name)
+        values: tuple[str, ...] = ()
+        if symbol is not None and symbol.kind == "field" and isinstance(symbol.node, ast.FieldDecl) \
+                and symbol.node.type.kind == "choice":
+            values = tuple(c.value for c in symbol.node.type.choices)
+        elif symbol is not None and symbol.kind == "band":
+            values = self.band_labels.get(other.name, ())
+        if bare.name not in values:
+            return None
+        return Diagnostic("LR002", f"unknown name '{bare.name}'", bare.span,
+                          hint=f'did you mean the text "{bare.name}"?')
 
     def _coerce_temporal(self, value: m.Expr, other: m.Expr) -> m.Expr | None:
         if not (isinstance(value, m.Const) and value.type == "text" and other.type in ("date", "timestamp")):

@@ -9,7 +9,7 @@ from leadrules.diagnostics import Diagnostic
 from leadrules.source import Span
 from leadrules.syntax import ast
 
-__all__ = ["Symbol", "SymbolTable", "did_you_mean", "KIND_WORDS"]
+__all__ = ["Symbol", "SymbolTable", "did_you_mean", "edit_distance", "KIND_WORDS"]
 
 KIND_WORDS = {
     "field": "a field",
@@ -23,9 +23,41 @@ KIND_WORDS = {
 }
 
 
+def edit_distance(a: str, b: str) -> int:
+    """Damerau-Levenshtein distance (optimal string alignment): insertions, deletions,
+    substitutions and swaps of two neighbouring characters each cost 1, so `SLA` is one
+    edit from `SAL`."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[len(b)]
+
+
 def did_you_mean(name: str, candidates: list[str] | tuple[str, ...] | set[str]) -> str | None:
-    matches = difflib.get_close_matches(name, sorted(candidates), n=1, cutoff=0.6)
-    return matches[0] if matches else None
+    """The closest candidate, or None when none is close. Case is ignored when measuring (`sal`
+    finds `SAL`); an exact match but for case wins, then the fewest edits, then the spelling
+    difflib finds most alike, then alphabetical order."""
+    folded = name.casefold()
+    limit = len(name) // 3  # one edit in three characters; none for one- and two-letter names
+    best: tuple[int, float, str] | None = None
+    for candidate in sorted(set(candidates)):
+        if candidate == name:
+            continue
+        distance = edit_distance(folded, candidate.casefold())
+        ratio = difflib.SequenceMatcher(None, folded, candidate.casefold()).ratio()
+        if distance > limit and ratio < 0.6:
+            continue
+        key = (distance, -ratio, candidate)
+        if best is None or key < best:
+            best = key
+    return best[2] if best is not None else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -176,10 +176,56 @@ def _describe_token(token: Token) -> str:
     return f"'{token}'"
 
 
+# operators of other languages → the leadrules word
+_FOREIGN_OPERATORS = {"&&": "and", "||": "or", "&": "and", "|": "or"}
+
+
+def _common_mistake(error: UnexpectedInput, source: SourceFile, line: int, column: int) -> Diagnostic | None:
+    """Mistakes people bring from SQL, Python or spreadsheets, named in words: `=` for `==`,
+    `&&`/`||` or `AND`/`OR` for `and`/`or`, single-quoted strings."""
+    text = source.line_text(line)
+    rest = text[column - 1:]
+    if isinstance(error, UnexpectedCharacters):
+        for operator, word in _FOREIGN_OPERATORS.items():
+            if rest.startswith(operator):
+                span = Span(source.path, line, column, line, column + len(operator))
+                return Diagnostic("LR001", f"'{operator}' is not an operator; use `{word}`", span,
+                                  hint="conditions combine with `and`, `or` and `not`")
+        if rest.startswith("'"):
+            close = rest.find("'", 1)
+            length = close + 1 if close > 0 else 1
+            span = Span(source.path, line, column, line, column + length)
+            hint = 'write strings in double quotes: "like this"'
+            inner = rest[1:close] if close > 0 else ""
+            if close > 0 and inner.isprintable() and '"' not in inner and "\\" not in inner:
+                hint = f'write "{inner}"'
+            return Diagnostic("LR001", "single-quoted string; use double quotes", span, hint=hint)
+        return None
+    if not isinstance(error, UnexpectedToken):
+        return None
+    token = error.token
+    expected = set(error.accepts or error.expected or ())
+    value = str(token)
+    span = Span(source.path, line, column, line, column + max(1, len(value)))
+    if value == "=" and "COMPARE" in expected:
+        return Diagnostic("LR001", "'=' is not a comparison (did you mean `==`?)", span,
+                          hint="compare with `==`; a single `=` only follows the name in `condition NAME =` "
+                               "and `list NAME =`")
+    if token.type == "NAME" and value.lower() in ("and", "or") and value != value.lower() \
+            and {"AND", "OR"} & expected:
+        word = value.lower()
+        return Diagnostic("LR001", f"'{value}' is not an operator; use `{word}`", span,
+                          hint="keywords are lower-case: `and`, `or`, `not`")
+    return None
+
+
 def _syntax_diagnostic(error: UnexpectedInput, source: SourceFile) -> Diagnostic:
     lark = _parser()
     line = getattr(error, "line", 1) or 1
     column = getattr(error, "column", 1) or 1
+    mistake = _common_mistake(error, source, line, column)
+    if mistake is not None:
+        return mistake
     if isinstance(error, UnexpectedCharacters):
         position = error.pos_in_stream or 0
         char = source.text[position] if position < len(source.text) else ""
