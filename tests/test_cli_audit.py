@@ -111,11 +111,11 @@ def test_eval_output_onto_a_folder_is_one_line(work: Path) -> None:
     assert sorted(p.name for p in work.iterdir() if p.name.endswith(".tmp")) == []
 
 
-def test_as_of_without_time_shows_the_expected_shape(work: Path) -> None:
-    done = run(work, "eval", "projectflow.rules", "projectflow.leads.jsonl", "--as-of", "2026-11-22")
+def test_as_of_without_minutes_shows_the_expected_shape(work: Path) -> None:
+    done = run(work, "eval", "projectflow.rules", "projectflow.leads.jsonl", "--as-of", "2026-11-22T10")
     assert done.returncode == 2
     assert ("Invalid value for --as-of: expected a timestamp (ISO 8601, e.g. 2026-11-22T00:00:00Z), "
-            "found '2026-11-22'") in done.stderr
+            "found '2026-11-22T10'") in done.stderr
 
 
 def test_explain_invalid_lead_message_is_one_line(work: Path) -> None:

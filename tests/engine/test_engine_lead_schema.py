@@ -68,7 +68,7 @@ def model(tmp_path_factory: pytest.TempPathFactory) -> CheckedModel:
 VALID_STAMPS = st.one_of(
     st.datetimes(min_value=dt.datetime(1000, 1, 2)).map(lambda d: d.isoformat()),
     st.builds(lambda d, z: d.strftime("%Y-%m-%dT%H:%M:%S") + z, st.datetimes(min_value=dt.datetime(1000, 1, 2)),
-              st.sampled_from(["Z", "z", "+02:00", "-11:30", "", ".5Z", "+23:59"])),
+              st.sampled_from(["Z", "+02:00", "-11:30", "", ".5Z", "+23:59"])),
 )
 VALID = {
     "employees": st.one_of(st.integers(1, 500), st.sampled_from([1.0, 500.0, Decimal("3.0")])),

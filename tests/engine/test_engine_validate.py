@@ -118,7 +118,8 @@ def test_id_defaults_to_position(model: CheckedModel) -> None:
     ("2026-11-22T10:00:00", dt.datetime(2026, 11, 22, 10, tzinfo=dt.timezone.utc)),
     ("2026-11-22 10:00", dt.datetime(2026, 11, 22, 10, tzinfo=dt.timezone.utc)),
     ("2026-11-22T10:00:00.5-01:30", dt.datetime(2026, 11, 22, 11, 30, 0, 500000, tzinfo=dt.timezone.utc)),
-    ("2026-11-22", None), ("2026-13-01T00:00:00Z", None), ("2026-11-22T24:00:00Z", None),
+    ("2026-11-22", dt.datetime(2026, 11, 22, tzinfo=dt.timezone.utc)),
+    ("2026-13-01T00:00:00Z", None), ("2026-11-22T24:00:00Z", None),
     ("2026-11-22T10:00:00+01:75", None), ("2026-11-22T10:00:00Z\n", None), ("２０２６-11-22T10:00:00Z", None),
 ])
 def test_timestamps(text: str, expected: dt.datetime | None) -> None:

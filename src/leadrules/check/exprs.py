@@ -303,10 +303,9 @@ class ExprLowerer:
                 return None
             return m.Const(parsed_date, "date", value.span)
         parsed = parse_timestamp(value.value)
-        if parsed is None:
-            hint = "a date field compares with a date; this field is a timestamp" if parse_date(value.value) else None
+        if parsed is None:  # a plain date is a timestamp too (midnight UTC), so no date hint here
             self.error("LR003", f"'{value.value}' is not a timestamp", value.span,
-                       hint=hint or 'write timestamps as "2026-11-22T10:00:00Z"')
+                       hint='write timestamps as "2026-11-22T10:00:00Z" or "2026-11-22 10:00"')
             return None
         return m.Const(parsed, "timestamp", value.span)
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import sys
 from collections import OrderedDict
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 from leadrules import model as m
+from leadrules import values
 from leadrules.jsontext import dumps
 from leadrules.values import format_number
 
@@ -29,50 +29,15 @@ __all__ = [
 
 UTC = dt.timezone.utc
 
-# Timestamps a lead may carry: ISO 8601 extended format with 'T' (or 't' or a space), minutes,
-# optional seconds and 1-6 fraction digits, and 'Z', an offset +HH:MM, or nothing (UTC).
-TIMESTAMP_PATTERN = (
-    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt ]([0-9]{2}):([0-9]{2})"
-    r"(?::([0-9]{2})(?:\.([0-9]{1,6}))?)?([Zz]|[+-][0-9]{2}:[0-5][0-9])?"
-)
-DATE_SHAPE = r"([0-9]{4})-([0-9]{2})-([0-9]{2})"
-_TIMESTAMP = re.compile(TIMESTAMP_PATTERN)
+# Timestamps and dates: the one grammar of leadrules.values (leads, events, --as-of, rule files)
+TIMESTAMP_PATTERN = values.TIMESTAMP_PATTERN
+DATE_SHAPE = values.DATE_PATTERN
 _DATE = re.compile(DATE_SHAPE)
-_COMMON_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
-_FROMISO = dt.datetime.fromisoformat
 _FOUND_LIMIT = 80
-
-if sys.version_info >= (3, 11):
-    _from_common = _FROMISO  # reads the 'Z' itself and gives timezone.utc
-else:  # pragma: no cover - Python 3.10
-
-    def _from_common(text: str) -> dt.datetime:
-        return _FROMISO(text[:19] + "+00:00")
-
-
-def parse_lead_timestamp(text: str) -> dt.datetime | None:
-    """A timestamp as leads carry it (see TIMESTAMP_PATTERN) → aware UTC datetime, or None."""
-    if len(text) == 20 and _COMMON_TIMESTAMP.fullmatch(text):  # the usual "…T10:00:00Z"
-        try:
-            return _from_common(text)
-        except ValueError:
-            return None
-    match = _TIMESTAMP.fullmatch(text)
-    if match is None:
-        return None
-    year, month, day, hour, minute, second, fraction, zone = match.groups()
-    try:
-        tz = UTC
-        if zone and zone not in ("Z", "z"):
-            sign = -1 if zone[0] == "-" else 1
-            tz = dt.timezone(sign * dt.timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6])))
-        value = dt.datetime(
-            int(year), int(month), int(day), int(hour), int(minute), int(second or 0),
-            int((fraction or "0").ljust(6, "0")), tzinfo=tz,
-        )
-        return value if tz is UTC else value.astimezone(UTC)
-    except (ValueError, OverflowError):
-        return None
+# the usual `…T10:00:00Z`, which the generated fast path reads without the full grammar
+_common_timestamp = values.is_plain_timestamp
+_from_common = values.from_plain_timestamp
+parse_lead_timestamp = values.parse_timestamp
 
 
 def parse_lead_date(text: str) -> dt.date | None:
@@ -278,7 +243,7 @@ def _fast_path(model: m.CheckedModel, declared: dict[str, str]) -> Any:
     general path (which also writes the error record). Field names and bounds enter the
     generated source only as constants `k0, k1, ...`."""
     constants: list[Any] = [Decimal, ValidLead, parse_lead_date, parse_lead_timestamp, declared,
-                            _COMMON_TIMESTAMP.fullmatch, _from_common]
+                            _common_timestamp, _from_common]
     lines = ["def build(K):", "", "    def fast(lead, record):", "        get = lead.get"]
 
     def const(value: Any) -> str:

@@ -26,10 +26,10 @@ _MONTH_DAY = (
 _LEAP_YEAR = "(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)"
 _DATE = f"(?:{_YEAR}-{_MONTH_DAY}|(?!0000){_LEAP_YEAR}-02-29)"
 _TIME = "(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\\.[0-9]{1,6})?)?"
-_ZONE = "(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?"
+_ZONE = "(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?"
 _END = "$(?![\\s\\S])"  # the very end: Python's `$` also matches before a final newline
 DATE_REGEX = f"^{_DATE}{_END}"
-TIMESTAMP_REGEX = f"^{_DATE}[Tt ]{_TIME}{_ZONE}{_END}"
+TIMESTAMP_REGEX = f"^{_DATE}(?:[T ]{_TIME}{_ZONE})?{_END}"  # leadrules.values: a plain date is midnight UTC
 
 
 def _field_schema(fld: m.Field) -> dict[str, Any]:

@@ -49,6 +49,7 @@ from leadrules.io.leads import (
     read_events_csv,
 )
 from leadrules.jsontext import dumps
+from leadrules.values import PLAIN_TIMESTAMP_PATTERN
 
 __all__ = ["run", "run_detailed", "RunDetails", "OUTPUT_FORMATS"]
 
@@ -56,7 +57,7 @@ OUTPUT_FORMATS = ("jsonl", "csv", "parquet")
 _FETCH = 50_000
 
 # Plain spellings the SQL side accepts on its own (anything else goes to the Python engine).
-_STAMP = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z$"
+_STAMP = f"^{PLAIN_TIMESTAMP_PATTERN}$"  # the usual spelling: a subset of the one timestamp grammar
 _DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _CSV_INTEGER = r"^[+-]?[0-9]{1,18}(\.0+)?$"
 _CSV_NUMBER = r"^[+-]?[0-9]{1,20}(\.[0-9]{1,6})?$"
