@@ -109,7 +109,9 @@ def test_rule_strings_stay_literals(tmp_path: Path, dialect: str) -> None:
     tree = sqlglot.parse_one(sql, read=dialect)
     literals = {lit.this for lit in tree.find_all(exp.Literal) if lit.is_string}
     for text in TRICKY:
-        assert text in literals, f"{dialect}: {text!r} is not one string literal"
+        # the Postgres query is for a pyformat driver (psycopg), which reads '%%' as '%'
+        written = text.replace("%", "%%") if dialect == "postgres" else text
+        assert written in literals, f"{dialect}: {text!r} is not one string literal"
     assert len(list(tree.find_all(exp.Drop))) == 0
 
 

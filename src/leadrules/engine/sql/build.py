@@ -14,7 +14,9 @@ with each other or with the team's own columns, whatever the case rules of the w
     lr_event_counts  per lead: one count per (event, window) the ruleset uses
     lr_input         declared fields of each lead, joined with its counts (0 when none)
     lr_step1..N      conditions, scores and bands, one CTE per dependency level
-    lr_decision      disqualifier flags, stage criteria, stage
+    lr_disqualifiers disqualifier flags, in its own CTE only for a dialect without lateral
+                     alias reuse (Postgres, BigQuery) when a stage criterion reads a flag
+    lr_decision      disqualifier flags (unless in lr_disqualifiers), stage criteria
     final SELECT     id, stage, disqualified, reasons, blocked, route, scores, bands
 """
 
@@ -145,7 +147,7 @@ class _Builder:
             name = f"lr_step{index}"
             ctes.append((name, self._level_select(level, previous)))
             previous = name
-        ctes.append(("lr_decision", self._decision(previous)))
+        ctes.extend(self._decision(previous))
         final, columns = self._final()
         query = final
         for name, select in ctes:
@@ -289,11 +291,13 @@ class _Builder:
                 projections.append(exp.alias_(self._band(self.model.bands[name]), self.names.bands[name]))
         return exp.select(*projections).from_(previous)
 
-    def _decision(self, previous: str) -> exp.Select:
+    def _decision(self, previous: str) -> list[tuple[str, exp.Select]]:
         model = self.model
-        projections: list[exp.Expr] = [exp.Star()]
+        flags: list[exp.Expr] = []
         for disqualifier, column in zip(model.disqualifiers, self.names.disqualifiers, strict=True):
-            projections.append(exp.alias_(_fires(self.expr(disqualifier.condition)), column))
+            flags.append(exp.alias_(_fires(self.expr(disqualifier.condition)), column))
+        criteria: list[exp.Expr] = []
+        reads_flags = False
         # A stage is reached when its criterion is true and no scoped disqualifier at it or an
         # earlier stage fires.
         blockers_at: dict[str, list[str]] = {}
@@ -309,8 +313,15 @@ class _Builder:
             reached = _fires(self.expr(criterion.condition))
             if blockers:
                 reached = exp.and_(reached, *[exp.not_(exp.column(b)) for b in blockers])
-            projections.append(exp.alias_(reached, self.names.criteria[stage]))
-        return exp.select(*projections).from_(previous)
+                reads_flags = True
+            criteria.append(exp.alias_(reached, self.names.criteria[stage]))
+        if reads_flags and not self.profile.lateral_alias:
+            # the criteria read the flags, which this dialect only sees from a relation before
+            return [
+                ("lr_disqualifiers", exp.select(exp.Star(), *flags).from_(previous)),
+                ("lr_decision", exp.select(exp.Star(), *criteria).from_("lr_disqualifiers")),
+            ]
+        return [("lr_decision", exp.select(exp.Star(), *flags, *criteria).from_(previous))]
 
     def _final(self) -> tuple[exp.Select, tuple[str, ...]]:
         model = self.model

@@ -1,7 +1,8 @@
 """The SQL dialects leadrules writes, and every way in which they differ, in one place.
 
 Each dialect is a `DialectProfile`: the sqlglot dialect it renders with, how the as-of instant
-is bound as a parameter, the timestamp type, and `overrides`, a map from sqlglot node class to
+is bound as a parameter, the timestamp type, whether a SELECT list may use an alias it defines
+itself (`lateral_alias`), and `overrides`, a map from sqlglot node class to
 a function that renders that node where sqlglot's own output for the dialect does not run on
 the warehouse (the same shape as a sqlglot generator's TRANSFORMS). Nothing else in
 `engine/sql` knows a dialect by name.
@@ -36,6 +37,15 @@ def _postgres_array_compact(generator: Generator, node: exp.Expr) -> str:
     # Postgres has no ARRAY_COMPACT: array_remove(arr, NULL) drops the NULL elements.
     call = exp.Anonymous(this="ARRAY_REMOVE", expressions=[node.this, exp.null()])
     return generator.sql(call)
+
+
+def _pyformat_literal(generator: Generator, node: exp.Expr) -> str:
+    # The Postgres query binds %(as_of)s, so it is read by a pyformat driver (psycopg), which
+    # takes every '%' in the text for a placeholder: a '%' inside a string is written '%%' and
+    # reaches the server as one '%'.
+    assert isinstance(node, exp.Literal)
+    text = generator.literal_sql(node)
+    return text.replace("%", "%%") if node.is_string else text
 
 
 def _bigquery_array_compact(generator: Generator, node: exp.Expr) -> str:
@@ -84,6 +94,10 @@ class DialectProfile:
     email_domain: Callable[[exp.Expr], exp.Expr] = portable_email_domain
     # how a user binds the as-of instant (shown at the top of the exported SQL and in docs/sql.md)
     binding_note: str = ""
+    # whether an expression may name a column aliased earlier in the same SELECT list
+    # (DuckDB, Spark 3.4+, Snowflake); Postgres and BigQuery resolve names only against the
+    # FROM clause, so for them each such use gets a CTE of its own
+    lateral_alias: bool = True
 
     def as_of_parameter(self) -> exp.Expr:
         if self.as_of_style == "variable":
@@ -106,8 +120,8 @@ PROFILES: Mapping[Dialect, DialectProfile] = MappingProxyType({
         binding_note="bind $as_of, e.g. con.execute(sql, {'as_of': datetime(2026, 11, 22)}) in Python",
     ),
     Dialect.POSTGRES: DialectProfile(
-        Dialect.POSTGRES, "postgres", "placeholder",
-        overrides=MappingProxyType({exp.ArrayCompact: _postgres_array_compact}),
+        Dialect.POSTGRES, "postgres", "placeholder", lateral_alias=False,
+        overrides=MappingProxyType({exp.ArrayCompact: _postgres_array_compact, exp.Literal: _pyformat_literal}),
         binding_note="bind %(as_of)s, e.g. cursor.execute(sql, {'as_of': '2026-11-22 00:00:00'}) with psycopg",
     ),
     Dialect.SPARK: DialectProfile(
@@ -116,7 +130,7 @@ PROFILES: Mapping[Dialect, DialectProfile] = MappingProxyType({
                      "with spark.sql.session.timeZone=UTC",
     ),
     Dialect.BIGQUERY: DialectProfile(
-        Dialect.BIGQUERY, "bigquery", "placeholder", timestamp_name="TIMESTAMPTZ",
+        Dialect.BIGQUERY, "bigquery", "placeholder", timestamp_name="TIMESTAMPTZ", lateral_alias=False,
         overrides=MappingProxyType({exp.ArrayCompact: _bigquery_array_compact}),
         binding_note="bind @as_of as a TIMESTAMP query parameter (bq query --parameter=as_of:TIMESTAMP:...)",
     ),
