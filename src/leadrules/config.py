@@ -99,6 +99,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{path}: invalid TOML ({exc})") from None
+    except UnicodeDecodeError as exc:
+        # TOML is UTF-8 text; tomllib lets the decoding error through as it is
+        raise InputError(f"{path}: not UTF-8 text (byte {exc.start + 1})") from None
 
 
 def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:

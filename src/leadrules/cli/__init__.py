@@ -4,14 +4,16 @@ wires library calls to input, output and exit status."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib
+import io
 import os
 import sys
 
 import click
 
 from leadrules import __version__
-from leadrules.errors import LeadrulesError
+from leadrules.errors import InputError, LeadrulesError
 
 __all__ = ["cli", "main"]
 
@@ -57,8 +59,74 @@ def cli() -> None:
     """leadrules: lead-qualification rules as checked, testable text files."""
 
 
+class _ClosedStream(io.TextIOBase):
+    """Stands in for a standard stream that was closed when leadrules started (`<&-`, `>&-`):
+    using it is a one-line error, not an AttributeError on None."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+    def _closed(self) -> InputError:
+        return InputError(f"standard {self.name} is closed")
+
+    @property
+    def buffer(self) -> object:
+        raise self._closed()
+
+    def read(self, size: int | None = -1) -> str:
+        raise self._closed()
+
+    def readline(self, size: int | None = -1) -> str:  # type: ignore[override]
+        raise self._closed()
+
+    def write(self, text: str) -> int:
+        raise self._closed()
+
+    def fileno(self) -> int:
+        raise self._closed()
+
+    def isatty(self) -> bool:
+        return False
+
+    def flush(self) -> None:
+        pass
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: user errors are one line and exit 2; no traceback reaches a user."""
+    if sys.stdin is None:
+        sys.stdin = _ClosedStream("input")
+    if sys.stdout is None:
+        sys.stdout = _ClosedStream("output")
+    try:
+        _main(argv)
+    finally:
+        _flush_standard_output()
+
+
+def _flush_standard_output() -> None:
+    """Flush what is still buffered for stdout while an error can still be reported (`> /dev/full`
+    fails only here for a short output); at interpreter exit it would be a traceback-like notice."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _discard_standard_output()
+        sys.exit(2)
+    except (OSError, InputError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        click.echo(f"leadrules: error: standard output: cannot write ({reason})", err=True)
+        _discard_standard_output()
+        sys.exit(2)
+
+
+def _discard_standard_output() -> None:
+    # what is still buffered goes nowhere instead of failing again at exit
+    with contextlib.suppress(OSError, ValueError, InputError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _main(argv: list[str] | None) -> None:
     try:
         cli.main(args=argv, prog_name="leadrules", standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -74,14 +142,22 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(2)
     except (BrokenPipeError, _OutputClosed):
         # an I/O error (exit 2, so `set -o pipefail` sees output that was not all delivered); no message,
-        # as the reader left on purpose; what is still buffered goes nowhere instead of failing again at exit
-        with contextlib.suppress(OSError, ValueError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        # as the reader left on purpose
+        _discard_standard_output()
         sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)
     except RecursionError:
         click.echo("leadrules: error: input nested too deeply", err=True)
+        sys.exit(2)
+    except OSError as exc:
+        # ordinary I/O trouble that no command turned into its own message (a read error, a full disk)
+        if exc.filename:
+            click.echo(f"leadrules: error: {exc.filename}: {exc.strerror or exc}", err=True)
+        elif exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            click.echo(f"leadrules: error: cannot write output ({exc.strerror})", err=True)
+        else:
+            click.echo(f"leadrules: error: {exc.strerror or exc}", err=True)
         sys.exit(2)
     except Exception as exc:  # noqa: BLE001 - last line of defence: a bug, reported in one line
         click.echo(f"leadrules: internal error: {type(exc).__name__}: {exc}", err=True)

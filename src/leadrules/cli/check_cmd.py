@@ -11,6 +11,7 @@ import click
 from leadrules.config import Config, load_config
 from leadrules.diagnostics import CODES, Diagnostic, Severity
 from leadrules.errors import InputError
+from leadrules.io.output import write_output_text
 from leadrules.io.render import RENDERERS, get_renderer
 from leadrules.lint import lint
 from leadrules.lint.emit import emit_tests
@@ -104,7 +105,4 @@ def _write_tests(target: Path, emitted: list[tuple[Path, str]]) -> None:
     text = emitted[0][1] if emitted else ""
     if not text:
         return
-    try:
-        target.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{target}: cannot write ({exc.strerror or exc})") from None
+    write_output_text(target, text)

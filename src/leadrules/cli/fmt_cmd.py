@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from leadrules.errors import InputError
 from leadrules.io.fmt import format_module
+from leadrules.io.output import write_output_text
 from leadrules.io.render import get_renderer
 from leadrules.syntax import parse
 from leadrules.workspace import collect_rule_files, read_source
@@ -66,7 +66,5 @@ def command(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
 
 
 def _write(path: Path, text: str) -> None:
-    try:
-        path.write_text(text, encoding="utf-8", newline="\n")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    # a rule file kept as a symlink stays one (its target is rewritten); the file keeps its mode
+    write_output_text(path, text)

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
 from leadrules.engine.python.explain import ledger_text
-from leadrules.errors import InputError
 from leadrules.io.render import get_renderer
 from leadrules.jsontext import dumps
 from leadrules.suite import CaseResult, SuiteResult, coverage, junit_xml, run_paths
@@ -63,10 +61,9 @@ def command(paths: tuple[str, ...], show_coverage: bool, junit_path: str | None)
             for item in missing:
                 click.echo(f"  {item.span.line}: {item.kind}: {item.text}")
     if junit_path:
-        try:
-            Path(junit_path).write_text(junit_xml(result, lambda c: _failure_text(c, result)), encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"{junit_path}: cannot write ({exc.strerror or exc})") from None
+        from leadrules.io.output import write_output_text
+
+        write_output_text(junit_path, junit_xml(result, lambda c: _failure_text(c, result)))
     broken = sum(f.has_errors for f in result.files)
     summary = f"{result.passed} passed, {result.failed} failed"
     click.echo(summary + (f" ({broken} file(s) with errors)" if broken else ""))

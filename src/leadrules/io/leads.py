@@ -3,8 +3,8 @@
 Readers yield raw records in input order (a line that is not JSON becomes an `Unparsable`, so
 it still gets its error record in place). JSON Lines is streamed line by line. Writers take
 output records (section 5 of the spec) and know nothing about how they were computed, so every
-engine shares them. `open_output` writes a file atomically: a temporary file in the same
-folder, moved over the target with `os.replace` only when everything was written.
+engine shares them. `open_output` writes by the rules of `io.output` (a regular file replaced
+atomically, a device, FIFO or symlink target written through).
 """
 
 from __future__ import annotations
@@ -12,10 +12,8 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
-import os
 import re
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -365,36 +363,12 @@ class CsvWriter:
 WRITERS: dict[str, Callable[..., Any]] = {"jsonl": JsonlWriter, "csv": CsvWriter}
 
 
-def _file_mode(target: Path) -> int:
-    """The mode the output file gets: the old file's, else what a plain open() would give."""
-    try:
-        return target.stat().st_mode & 0o777
-    except OSError:
-        mask = os.umask(0o022)
-        os.umask(mask)
-        return 0o666 & ~mask
-
-
 @contextlib.contextmanager
 def open_output(path: str | None) -> Iterator[IO[str]]:
-    """A text stream for results: stdout, or a file replaced atomically when the block ends
-    without an error (on error the target is left as it was and the temporary file removed)."""
-    if path is None or path == "-":
-        yield sys.stdout
-        sys.stdout.flush()
-        return
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    try:
-        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
-            yield stream
-        os.chmod(temp, _file_mode(target))
-        os.replace(temp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
+    """A text stream for results: stdout, or a file written by the rules of `io.output` (a
+    regular file replaced atomically when the block ends without an error, a device, FIFO or
+    symlink target written through)."""
+    from leadrules.io.output import open_output_text
+
+    with open_output_text(path) as stream:
+        yield stream

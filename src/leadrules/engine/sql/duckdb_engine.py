@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -48,6 +49,7 @@ from leadrules.io.leads import (
     read_csv,
     read_events_csv,
 )
+from leadrules.io.output import output_file_path
 from leadrules.jsontext import dumps
 from leadrules.values import PLAIN_TIMESTAMP_PATTERN
 
@@ -832,18 +834,21 @@ class _Run:
         union = exp.union(lines, exp.select(exp.column("lr_order"), exp.column("lr_text")).from_("lr_fallback_lines"),
                           distinct=False)
         ordered = exp.select(exp.column("lr_text")).from_(union.subquery("lr_all")).order_by(exp.column("lr_order"))
-        target = Path(output_path)
-        temp = target.with_name("." + target.name + ".tmp")
         options = [("FORMAT", exp.var("CSV")), ("HEADER", exp.false()), ("QUOTE", _s("")), ("ESCAPE", _s("")),
                    ("DELIMITER", _s("\x1f"))]
-        copy = exp.Copy(this=exp.Subquery(this=ordered), kind=False, files=[_s(str(temp))],
-                        params=[exp.CopyParameter(this=exp.var(k), expression=v) for k, v in options])
-        try:
-            self.con.execute(_sql(copy))
-            os.replace(temp, target)
-        finally:
-            if temp.exists():
-                temp.unlink()
+        self._copy_to(ordered, output_path, options)
+
+    def _copy_to(self, select: exp.Select, output_path: str, options: list[tuple[str, exp.Expr]]) -> None:
+        """COPY a query to the output by the rules of `io.output` (atomic replace of a regular
+        file, write-through for a device, FIFO or symlink target)."""
+        with output_file_path(output_path) as temp:
+            copy = exp.Copy(this=exp.Subquery(this=select), kind=False, files=[_s(str(temp))],
+                            params=[exp.CopyParameter(this=exp.var(k), expression=v) for k, v in options])
+            try:
+                self.con.execute(_sql(copy))
+            except duckdb.IOException as exc:
+                # DuckDB's message names the temporary file; the user named the output
+                raise InputError(f"{output_path}: cannot write ({_io_reason(str(exc))})") from None
 
     def _joined_results(self, id_alias: str) -> exp.Select:
         """Accepted records' results with their record number (`lr_order`) and JSON id."""
@@ -935,14 +940,9 @@ class _Run:
                 rows = []
         if rows:
             self._insert(rows, len(columns))
-        target = Path(output_path)
-        temp = target.with_name("." + target.name + ".tmp")
         select = exp.select(*[exp.column(c, quoted=True) for c in columns[1:]]).from_("lr_out").order_by(
             exp.column("lr_order"))
-        copy = exp.Copy(this=exp.Subquery(this=select), kind=False, files=[_s(str(temp))],
-                        params=[exp.CopyParameter(this=exp.var("FORMAT"), expression=exp.var("PARQUET"))])
-        self.con.execute(_sql(copy))
-        os.replace(temp, target)
+        self._copy_to(select, output_path, [("FORMAT", exp.var("PARQUET"))])
 
     def _insert(self, rows: list[list[Any]], width: int) -> None:
         placeholders = exp.Tuple(expressions=[exp.Placeholder() for _ in range(width)])
@@ -994,6 +994,16 @@ def _python_run(model: m.CheckedModel, leads_path: str, events_path: str | None,
             writer.write(record)
         writer.close()
     return EvalSummary(count, invalid)
+
+
+def _io_reason(message: str) -> str:
+    """The operating system's reason in a DuckDB I/O error (`... "errno":"28"}` or
+    `Cannot open file "...": Permission denied`), without the temporary file's name."""
+    errno_text = re.search(r'"errno":\s*"?([0-9]+)', message)
+    if errno_text is not None:
+        return os.strerror(int(errno_text.group(1)))
+    reason = message.splitlines()[-1].rpartition(": ")[2] if message else ""
+    return reason if reason.replace(" ", "").isalpha() and len(reason) < 80 else "I/O error"
 
 
 def _write_in_pieces(stream: IO[str], text: str, piece: int = 1 << 20) -> None:
