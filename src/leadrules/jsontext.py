@@ -12,14 +12,34 @@ from typing import Any
 
 from leadrules.values import format_number
 
-__all__ = ["dumps", "loads"]
+__all__ = ["dumps", "loads", "escape_line_breaks", "LINE_BREAK_ESCAPES"]
 
 _encode_string = json.encoder.encode_basestring_ascii
 
+# Characters that JSON lets stand unescaped in a string but that line-splitting readers
+# (`str.splitlines`, JavaScript before ES2019, some log shippers) take as the end of a line: a
+# JSON Lines record holding one would be cut in two. They are always written as escapes.
+LINE_BREAK_ESCAPES = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"}
+_LINE_BREAK_TABLE = str.maketrans(LINE_BREAK_ESCAPES)
+
+
+def escape_line_breaks(text: str) -> str:
+    """JSON text with U+2028, U+2029 and U+0085 written as `\\u` escapes (they only ever
+    occur inside strings, so the text stays the same JSON value)."""
+    if text.isascii() or not ("\u2028" in text or "\u2029" in text or "\x85" in text):
+        return text
+    return text.translate(_LINE_BREAK_TABLE)
+
+
+def _encode_text(text: str) -> str:
+    return escape_line_breaks(json.encoder.encode_basestring(text))
+
 
 def dumps(value: Any, *, separators: tuple[str, str] = (", ", ": "), ensure_ascii: bool = False) -> str:
+    """JSON text of `value`; strings keep their characters (`ensure_ascii` false) except control
+    characters and the three line-break characters of `LINE_BREAK_ESCAPES`, which are escaped."""
     item_sep, key_sep = separators
-    encode_string = _encode_string if ensure_ascii else json.encoder.encode_basestring
+    encode_string = _encode_string if ensure_ascii else _encode_text
     parts: list[str] = []
     # iterative to stay safe on deeply nested input
     stack: list[Any] = [value]

@@ -23,7 +23,7 @@ from typing import IO, Any
 from leadrules import model as m
 from leadrules.engine.validate import Unparsable
 from leadrules.errors import InputError
-from leadrules.jsontext import dumps
+from leadrules.jsontext import dumps, escape_line_breaks
 from leadrules.values import format_number
 
 __all__ = [
@@ -276,7 +276,7 @@ def _encode(record: dict[str, Any]) -> str:
     """`jsontext.dumps` text of a record; the C encoder gives the same text when the record
     holds no Decimal (whole numbers are ints), so it is tried first."""
     try:
-        return _fast_encode(record)
+        return escape_line_breaks(_fast_encode(record))
     except TypeError:
         return dumps(record)
 

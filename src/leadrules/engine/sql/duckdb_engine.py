@@ -50,7 +50,7 @@ from leadrules.io.leads import (
     read_events_csv,
 )
 from leadrules.io.output import output_file_path
-from leadrules.jsontext import dumps
+from leadrules.jsontext import LINE_BREAK_ESCAPES, dumps
 from leadrules.values import PLAIN_TIMESTAMP_PATTERN
 
 __all__ = ["run", "run_detailed", "RunDetails", "OUTPUT_FORMATS"]
@@ -204,6 +204,14 @@ def _json_text_case(value: exp.Expr, labels: list[str]) -> exp.Expr:
     for label in dict.fromkeys(labels):
         case = case.when(exp.EQ(this=value.copy(), expression=_s(label)), _s(dumps(label)))
     return case.else_(_s("null")) if case.args.get("ifs") else _s("null")
+
+
+def _json_string_text(text: exp.Expr) -> exp.Expr:
+    """JSON text of a string that matches `_PLAIN_TEXT`: quoted, with the line-break characters
+    `jsontext` escapes (U+2028, U+2029, U+0085) escaped the same way."""
+    for char, escape in LINE_BREAK_ESCAPES.items():
+        text = _f("replace", text, _s(char), _s(escape))
+    return _concat(_s('"'), text, _s('"'))
 
 
 def _number_text(value: exp.Expr) -> exp.Expr:
@@ -442,7 +450,7 @@ class _Run:
             integer = json_type.copy().isin(_s("BIGINT"), _s("UBIGINT"))
             key = exp.case().when(missing, record_text).else_(text.copy())
             shown = (exp.case().when(missing.copy(), record_text.copy())
-                     .when(plain, _concat(_s('"'), text.copy(), _s('"')))
+                     .when(plain, _json_string_text(text.copy()))
                      .when(integer, exp.cast(value, "VARCHAR")))
             return key, shown
         if "id" not in self.columns:
@@ -460,7 +468,7 @@ class _Run:
         missing = exp.or_(raw.is_(exp.null()), exp.EQ(this=raw.copy(), expression=_s("")))
         key = exp.case().when(missing, record_text).else_(raw.copy())
         shown = (exp.case().when(missing.copy(), record_text.copy())
-                 .when(_matches(raw.copy(), _PLAIN_TEXT), _concat(_s('"'), raw.copy(), _s('"'))))
+                 .when(_matches(raw.copy(), _PLAIN_TEXT), _json_string_text(raw.copy())))
         return key, shown
 
     def _parquet_type(self, name: str) -> str:
