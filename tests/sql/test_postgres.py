@@ -314,3 +314,13 @@ def test_generated_rulesets_in_postgres(pg_connection: Any, text: str, records: 
     assume(model is not None)
     assert model is not None
     _agree(pg_connection, model, _valid_with_unique_ids(model, records), AS_OF)
+
+
+def test_percent_signs_in_the_ruleset_name_reach_postgres(pg_connection: Any, tmp_path: Path) -> None:
+    path = tmp_path / "name.rules"
+    path.write_text(PERCENT.replace('ruleset "percent"', 'ruleset "50% off"', 1), encoding="utf-8")
+    model = load_model(path)
+    sql = export_sql(model, "postgres")
+    assert sql.startswith("-- leadrules: ruleset 50%% off version ")
+    records = [{"id": "1", "t": "50_off"}]
+    assert _postgres_results(pg_connection, model, records, AS_OF) == _python_results(model, records, AS_OF)

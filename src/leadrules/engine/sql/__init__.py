@@ -49,8 +49,11 @@ def export_sql(model: m.CheckedModel, dialect: str | Dialect = "duckdb") -> str:
     profile = profile_for(dialect)
     compiled = build_query(model, profile)
     body = render(compiled.select, profile)
+    name, version = model.name, model.version
+    if profile.pyformat_percent:
+        name, version = name.replace("%", "%%"), version.replace("%", "%%")
     header = [
-        f"-- leadrules: ruleset {model.name} version {model.version}, {profile.dialect.value} SQL",
+        f"-- leadrules: ruleset {name} version {version}, {profile.dialect.value} SQL",
         "-- inputs: leads (id and one column per declared field), events (lead_id, type, at: UTC timestamp)",
         f"-- as-of instant: {profile.binding_note}",
     ]

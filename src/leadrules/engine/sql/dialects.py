@@ -98,6 +98,9 @@ class DialectProfile:
     # (DuckDB, Spark 3.4+, Snowflake); Postgres and BigQuery resolve names only against the
     # FROM clause, so for them each such use gets a CTE of its own
     lateral_alias: bool = True
+    # whether the query is read by a pyformat driver (psycopg), which takes every '%' in the
+    # text, comments included, for a placeholder: text from the rule file doubles its '%'
+    pyformat_percent: bool = False
 
     def as_of_parameter(self) -> exp.Expr:
         if self.as_of_style == "variable":
@@ -120,7 +123,7 @@ PROFILES: Mapping[Dialect, DialectProfile] = MappingProxyType({
         binding_note="bind $as_of, e.g. con.execute(sql, {'as_of': datetime(2026, 11, 22)}) in Python",
     ),
     Dialect.POSTGRES: DialectProfile(
-        Dialect.POSTGRES, "postgres", "placeholder", lateral_alias=False,
+        Dialect.POSTGRES, "postgres", "placeholder", lateral_alias=False, pyformat_percent=True,
         overrides=MappingProxyType({exp.ArrayCompact: _postgres_array_compact, exp.Literal: _pyformat_literal}),
         binding_note="bind %(as_of)s, e.g. cursor.execute(sql, {'as_of': '2026-11-22 00:00:00'}) with psycopg",
     ),
