@@ -9,8 +9,8 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from reference import criterion_truths
-from reference import evaluate as reference_evaluate
+from model_interpreter import criterion_truths
+from model_interpreter import evaluate as reference_evaluate
 
 from leadrules import model as m
 from leadrules.engine.python import compile_model
