@@ -118,12 +118,22 @@ class HasEvent:
 
 @dataclass(frozen=True, slots=True)
 class Linear:
-    """constant + Σ coefficient × term; unknown when any term is missing."""
+    """constant + Σ coefficient × term; unknown when any term is missing.
+
+    A term whose coefficient cancelled to 0 (`x - x`, `0 * x`) is kept: the expression
+    still reads it, so it is still unknown when that term is missing (spec section 9), and
+    usage analysis still sees the field or counter. `reads` lists those read terms.
+    """
 
     terms: tuple[tuple[Decimal, "Expr"], ...]
     constant: Decimal
     span: Span = field(compare=False)
     type: ValueType = "number"
+
+    @property
+    def reads(self) -> tuple["Expr", ...]:
+        """Every term the expression reads, cancelled ones (coefficient 0) included."""
+        return tuple(term for _, term in self.terms)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +205,7 @@ Expr = Union[
 def children(expr: Expr) -> tuple[Expr, ...]:
     """Direct sub-expressions, for generic walks."""
     if isinstance(expr, Linear):
-        return tuple(term for _, term in expr.terms)
+        return expr.reads
     if isinstance(expr, Compare):
         return (expr.left, expr.right)
     if isinstance(expr, (InSet, Presence)):

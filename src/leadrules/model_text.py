@@ -66,10 +66,11 @@ def describe(expr: m.Expr, model: m.CheckedModel | None = None, parent: int = 0)
         for coefficient, term in expr.terms:
             magnitude = abs(coefficient)
             piece = sub(term) if magnitude == 1 else f"{format_number(magnitude)} * {sub(term)}"
+            # a cancelled term (coefficient 0) is printed `0 * x`: the expression still reads x
             if not text:
-                text = piece if coefficient > 0 else f"-{piece}"
+                text = piece if coefficient >= 0 else f"-{piece}"
             else:
-                text += f" {'+' if coefficient > 0 else '-'} {piece}"
+                text += f" {'+' if coefficient >= 0 else '-'} {piece}"
         if expr.constant:
             text += f" {'+' if expr.constant > 0 else '-'} {format_number(abs(expr.constant))}"
         return text

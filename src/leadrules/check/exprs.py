@@ -168,7 +168,9 @@ class ExprLowerer:
         merged: dict[m.Expr, Decimal] = {}
         for coefficient, term in terms:
             merged[term] = merged.get(term, Decimal(0)) + coefficient
-        items = tuple((c, t) for t, c in merged.items() if c != 0)
+        # a term that cancels (`x - x`, `0 * x`) stays with coefficient 0: the value is still
+        # unknown when that term is missing (spec section 9), so it is never folded away
+        items = tuple((c, t) for t, c in merged.items())
         if not items:
             return m.Const(constant, "number", e.span)
         if len(items) == 1 and items[0][0] == 1 and constant == 0:
