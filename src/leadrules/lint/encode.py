@@ -157,6 +157,9 @@ class Encoding:
         if isinstance(e, m.Compare):
             left, right = self.val(e.left), self.val(e.right)
             known = z3.And(left.known, right.known)
+            if e.op in ("==", "!=") and any(isinstance(a, m.EmailDomain) and _never_in_domain(b)
+                                            for a, b in ((e.left, e.right), (e.right, e.left))):
+                return Cond(known, z3.BoolVal(False)) if e.op == "!=" else Cond(z3.BoolVal(False), known)
             holds = _compare(e.op, left.value, right.value)
             return Cond(z3.And(known, holds), z3.And(known, z3.Not(holds)))
         if isinstance(e, m.InSet):
@@ -165,13 +168,19 @@ class Encoding:
             if labels is not None:
                 member = _is_label(subject.value, labels, tuple(str(v) for v in e.values))
             else:
-                member = z3.Or([subject.value == self._literal(v, e.subject.type) for v in e.values]) \
-                    if e.values else z3.BoolVal(False)
+                values = e.values
+                if isinstance(e.subject, m.EmailDomain):
+                    values = tuple(v for v in values if not (isinstance(v, str) and _never_a_domain_part(v)))
+                member = z3.Or([subject.value == self._literal(v, e.subject.type) for v in values]) \
+                    if values else z3.BoolVal(False)
             yes, no = z3.And(subject.known, member), z3.And(subject.known, z3.Not(member))
             return Cond(no, yes) if e.negated else Cond(yes, no)
         if isinstance(e, m.TextTest):
             subject, pattern = self.val(e.subject), self.val(e.pattern)
             known = z3.And(subject.known, pattern.known)
+            if isinstance(e.subject, m.EmailDomain) and _never_in_domain(e.pattern):
+                # decided without string search (which z3 finds slow on negated tests)
+                return Cond(z3.BoolVal(False), known)
             s, p = subject.value, pattern.value
             assert isinstance(s, z3.SeqRef) and isinstance(p, z3.SeqRef)
             holds = {"starts with": z3.PrefixOf(p, s), "ends with": z3.SuffixOf(p, s),
@@ -322,6 +331,16 @@ _NO_AT_NOR_UPPER = z3.Star(z3.Union(z3.Range(chr(0), "?"), z3.Range("[", _LAST_C
 _PLAIN_DOMAIN = z3.Star(z3.Union(z3.Range(" ", "?"), z3.Range("[", "~")))
 
 
+def _never_a_domain_part(text: str) -> bool:
+    """No `.domain` value contains this text: it has an '@' or an ASCII capital, which
+    lower-casing the text after the last '@' never leaves."""
+    return "@" in text or any("A" <= ch <= "Z" for ch in text)
+
+
+def _never_in_domain(e: m.Expr) -> bool:
+    return isinstance(e, m.Const) and isinstance(e.value, str) and _never_a_domain_part(e.value)
+
+
 def _domain_ok(domain: z3.SeqRef) -> z3.BoolRef:
     """What every `.domain` value satisfies: no '@' and no ASCII upper case (lower() never
     produces them). Other characters are left free: this over-approximates the values."""
@@ -464,8 +483,11 @@ def _field_vars(enc: Encoding, f: m.Field, uses: dict[tuple[str, str], set[str] 
     reads_domain = ("domain", name) in uses
     # the text itself matters unless it is only tested for presence
     reads_raw = ("field", name) in uses and raw_literals != set()
+    # `.domain` read as a string (a text test, a computed comparison) is a suffix of the
+    # email's text, so the text is a string too, never an index
+    string_domain = reads_domain and domain_literals is None
     labels: tuple[str, ...] | None = None
-    if raw_literals is not None and not (reads_domain and reads_raw):
+    if raw_literals is not None and not (reads_domain and reads_raw) and not string_domain:
         # compared only with literals: an index into the literals (and the choices), plus
         # one label for every other text
         if f.kind == "choice":
