@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from leadrules import model as m
-from leadrules.check.exprs import ExprLowerer, window_of
+from leadrules.check.exprs import ExprLowerer, duration_problem, window_of
 from leadrules.check.symbols import SymbolTable, did_you_mean
 from leadrules.diagnostics import Diagnostic
 from leadrules.source import Span
@@ -311,6 +311,10 @@ class _Checker:
                     continue
                 used.add(rule.source.name)
                 if symbol.kind == "event":
+                    problem = duration_problem(rule.window)
+                    if problem is not None:
+                        self.diagnostics.append(problem)
+                        continue
                     rules.append(m.PerEventRule(label, rule.points, rule.source.name, window_of(rule.window), rule.cap, rule.span))
                 elif symbol.kind == "field" and isinstance(symbol.node, ast.FieldDecl) and symbol.node.type.kind == "integer":
                     if rule.window is not None:

@@ -13,7 +13,7 @@ from leadrules.source import Span
 from leadrules.syntax import ast
 from leadrules.values import parse_date, parse_timestamp
 
-__all__ = ["ExprLowerer", "window_of"]
+__all__ = ["ExprLowerer", "window_of", "duration_problem", "MAX_DURATION"]
 
 _TYPE_WORDS = {
     "number": "a number",
@@ -24,10 +24,28 @@ _TYPE_WORDS = {
 }
 
 
+# the longest window in each unit: 100 years (spec section 9)
+MAX_DURATION = {"days": 36_525, "weeks": 5_218, "hours": 876_600}
+
+
 def window_of(duration: ast.Duration | None) -> m.Window | None:
     if duration is None:
         return None
     return m.Window(duration.amount, duration.unit, duration.seconds)
+
+
+def duration_problem(duration: ast.Duration | None) -> Diagnostic | None:
+    """LR003 for a window longer than 100 years (past any real calendar arithmetic)."""
+    if duration is None or duration.amount <= MAX_DURATION[duration.unit]:
+        return None
+    return Diagnostic(
+        "LR003",
+        f"duration of {duration.amount} {duration.unit} is longer than 100 years "
+        f"(at most {MAX_DURATION[duration.unit]} {duration.unit})",
+        duration.span,
+        hint="the longest window is 36525 days, 5218 weeks or 876600 hours; "
+             "leave out `in last ...` to count every event",
+    )
 
 
 class ExprLowerer:
@@ -130,14 +148,20 @@ class ExprLowerer:
         return m.EmailDomain(e.base.name, e.span)
 
     def _HasEvent(self, e: ast.HasEvent) -> m.Expr | None:
-        if not self._event(e.event, "has"):
+        if not self._event(e.event, "has") or not self._window_ok(e.window):
             return None
         return m.HasEvent(e.event.name, window_of(e.window), e.span)
 
     def _CountEvent(self, e: ast.CountEvent) -> m.Expr | None:
-        if not self._event(e.event, "count()"):
+        if not self._event(e.event, "count()") or not self._window_ok(e.window):
             return None
         return m.EventCount(e.event.name, window_of(e.window), e.span)
+
+    def _window_ok(self, duration: ast.Duration | None) -> bool:
+        problem = duration_problem(duration)
+        if problem is not None:
+            self.diagnostics.append(problem)
+        return problem is None
 
     def _event(self, name: ast.Ident, what: str) -> bool:
         symbol = self.symbols.get(name.name)
