@@ -10,6 +10,7 @@ from leadrules.engine.python.explain import ledger_text
 from leadrules.io.render import get_renderer
 from leadrules.jsontext import dumps
 from leadrules.suite import CaseResult, SuiteResult, coverage, junit_xml, run_paths
+from leadrules.textsafe import printable
 from leadrules.workspace import sources_for
 
 __all__ = ["command"]
@@ -47,19 +48,19 @@ def command(paths: tuple[str, ...], show_coverage: bool, junit_path: str | None)
         for case in file.cases:
             where = f"{file.path}:{case.case.span.line}"
             if case.passed:
-                click.echo(f"PASS {where} {case.case.name}")
+                click.echo(printable(f"PASS {where} {case.case.name}"))
             else:
-                click.echo(f"FAIL {where} {case.case.name}")
-                for line in _failure_text(case, result).splitlines():
-                    click.echo(f"     {line}")
+                click.echo(printable(f"FAIL {where} {case.case.name}"))
+                for line in _failure_text(case, result).split("\n"):  # only its own line breaks
+                    click.echo(printable(f"     {line}"))
     if show_coverage:
         for path, missing in coverage(result).items():
             if not missing:
-                click.echo(f"coverage {path}: every rule, disqualifier, criterion and route entry exercised")
+                click.echo(printable(f"coverage {path}: every rule, disqualifier, criterion and route entry exercised"))
                 continue
-            click.echo(f"coverage {path}: {len(missing)} not exercised by any test")
+            click.echo(printable(f"coverage {path}: {len(missing)} not exercised by any test"))
             for item in missing:
-                click.echo(f"  {item.span.line}: {item.kind}: {item.text}")
+                click.echo(printable(f"  {item.span.line}: {item.kind}: {item.text}"))
     if junit_path:
         from leadrules.io.output import write_output_text
 
