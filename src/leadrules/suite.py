@@ -1,16 +1,17 @@
 """The test runner: `test` blocks of rulesets (and `tests for` files) through the Python engine.
 
-`run_paths` loads every file, runs its cases and returns results; `coverage` lists the scoring
-rules, disqualifiers, stage criteria and route entries that no test exercised (a rule that
-fired, a disqualifier or criterion that was true, a route entry that gave the route).
-Rendering is left to the CLI.
+`run_paths` loads every file, runs its cases (those whose name contains `match`, when given)
+and returns results; `coverage` lists the scoring rules, disqualifiers, stage criteria and route
+entries that no test exercised (a rule that fired, a disqualifier or criterion that was true, a
+route entry that gave the route) and `coverage_report` adds how many there are in all, for a
+percentage. Rendering is left to the CLI.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -23,8 +24,8 @@ from leadrules.values import parse_timestamp
 from leadrules.workspace import collect_rule_files, load_file
 
 __all__ = [
-    "Mismatch", "CaseResult", "FileResult", "Uncovered", "SuiteResult", "run_paths", "run_cases",
-    "coverage", "same_value", "junit_xml",
+    "Mismatch", "CaseResult", "FileResult", "Uncovered", "SuiteResult", "RulesetCoverage", "run_paths",
+    "run_cases", "coverage", "coverage_report", "coverage_percent", "same_value", "junit_xml",
 ]
 
 
@@ -55,6 +56,7 @@ class FileResult:
     diagnostics: list[Diagnostic]
     model: m.CheckedModel | None  # the ruleset the cases ran against
     cases: list[CaseResult] = field(default_factory=list)
+    deselected: int = 0  # cases whose name does not contain the `match` pattern
 
     @property
     def has_errors(self) -> bool:
@@ -68,9 +70,39 @@ class Uncovered:
     span: Span
 
 
+@dataclass(frozen=True)
+class RulesetCoverage:
+    """What the tests exercised in one ruleset: `total` items (scoring rules, disqualifiers,
+    criteria, route entries), of which `missing` were not exercised."""
+
+    path: str
+    total: int
+    missing: tuple[Uncovered, ...]
+
+    @property
+    def covered(self) -> int:
+        return self.total - len(self.missing)
+
+    @property
+    def percent(self) -> Decimal:
+        return coverage_percent(self.covered, self.total)
+
+
+def coverage_percent(covered: int, total: int) -> Decimal:
+    """`covered` of `total` as a percentage with one decimal, rounded down so that a figure shown
+    as 80.0 is never below 80; nothing to cover is 100."""
+    if total == 0:
+        return Decimal("100.0")
+    return (Decimal(100 * covered) / Decimal(total)).quantize(Decimal("0.1"), rounding=ROUND_FLOOR)
+
+
 @dataclass
 class SuiteResult:
     files: list[FileResult]
+
+    @property
+    def deselected(self) -> int:
+        return sum(f.deselected for f in self.files)
 
     @property
     def cases(self) -> list[CaseResult]:
@@ -132,20 +164,33 @@ def run_cases(model: m.CheckedModel, cases: Iterable[m.TestCase], file: str) -> 
     return results
 
 
-def run_paths(paths: Sequence[str]) -> SuiteResult:
-    """Load and run every ruleset and `tests for` file under the paths (folders: *.rules)."""
+def name_matches(name: str, pattern: str) -> bool:
+    """`-k` selection: the pattern is a substring of the test name, ignoring case (as `pytest -k`)."""
+    return pattern.casefold() in name.casefold()
+
+
+def run_paths(paths: Sequence[str], match: str | None = None) -> SuiteResult:
+    """Load and run every ruleset and `tests for` file under the paths (folders: *.rules);
+    with `match`, only the cases whose name contains it."""
     files = []
     for path in collect_rule_files(paths):
         loaded = load_file(path)
         result = FileResult(str(path), loaded.source, loaded.diagnostics, loaded.tests_target)
         if loaded.tests_target is not None and not result.has_errors:
-            result.cases = run_cases(loaded.tests_target, loaded.tests, str(path))
+            selected = [c for c in loaded.tests if match is None or name_matches(c.name, match)]
+            result.deselected = len(loaded.tests) - len(selected)
+            result.cases = run_cases(loaded.tests_target, selected, str(path))
         files.append(result)
     return SuiteResult(files)
 
 
 def coverage(result: SuiteResult) -> dict[str, list[Uncovered]]:
     """Per ruleset file: what no test exercised, in declaration order."""
+    return {report.path: list(report.missing) for report in coverage_report(result)}
+
+
+def coverage_report(result: SuiteResult) -> list[RulesetCoverage]:
+    """Per ruleset file (in the order first met): how many items there are and which no test exercised."""
     by_ruleset: dict[str, tuple[m.CheckedModel, list[Explanation]]] = {}
     for file in result.files:
         if file.model is None:
@@ -153,10 +198,15 @@ def coverage(result: SuiteResult) -> dict[str, list[Uncovered]]:
         key = str(Path(file.model.path).resolve())
         entry = by_ruleset.setdefault(key, (file.model, []))
         entry[1].extend(c.explanation for c in file.cases if c.explanation is not None and c.explanation.valid)
-    report: dict[str, list[Uncovered]] = {}
-    for model, explanations in by_ruleset.values():
-        report[model.path] = _uncovered(model, explanations)
-    return report
+    return [RulesetCoverage(model.path, _coverage_items(model), tuple(_uncovered(model, explanations)))
+            for model, explanations in by_ruleset.values()]
+
+
+def _coverage_items(model: m.CheckedModel) -> int:
+    """How many items `_uncovered` can list: every scoring rule, disqualifier, criterion, route entry."""
+    rules = sum(len(score.rules) for score in model.scores.values())
+    routes = sum(len(route.entries) + (route.otherwise is not None) for route in model.routes.values())
+    return rules + len(model.disqualifiers) + len(model.criteria) + routes
 
 
 def _uncovered(model: m.CheckedModel, explanations: list[Explanation]) -> list[Uncovered]:

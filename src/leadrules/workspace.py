@@ -14,7 +14,13 @@ from leadrules.io.fmt import quote
 from leadrules.source import SourceFile
 from leadrules.syntax import ast, parse
 
-__all__ = ["LoadedFile", "read_source", "load_file", "collect_rule_files", "is_tests_file", "sources_for"]
+__all__ = [
+    "LoadedFile", "read_source", "read_stdin_source", "load_file", "load_source", "collect_rule_files",
+    "is_tests_file", "sources_for", "STDIN_NAME",
+]
+
+# how a rule file read from standard input (`-`) is named in diagnostics
+STDIN_NAME = "<stdin>"
 
 
 @dataclass
@@ -41,13 +47,22 @@ def read_source(path: str | Path) -> SourceFile:
         raise InputError(f"{p}: is a directory") from None
     except OSError as exc:
         raise InputError(f"{p}: cannot read ({exc.strerror or exc})") from None
+    return _decode(data, str(path))
+
+
+def read_stdin_source(data: bytes) -> SourceFile:
+    """A rule file given as `-`: the bytes read from standard input, named STDIN_NAME."""
+    return _decode(data, STDIN_NAME)
+
+
+def _decode(data: bytes, name: str) -> SourceFile:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{p}: not UTF-8 text (invalid byte at offset {exc.start})") from None
+        raise InputError(f"{name}: not UTF-8 text (invalid byte at offset {exc.start})") from None
     if text.startswith("\ufeff"):
         text = text[1:]
-    return SourceFile(str(path), text)
+    return SourceFile(name, text)
 
 
 def is_tests_file(module: ast.Module) -> bool:
@@ -56,7 +71,12 @@ def is_tests_file(module: ast.Module) -> bool:
 
 def load_file(path: str | Path) -> LoadedFile:
     """Parse and check one file (a ruleset, or a `tests for` file with its ruleset)."""
-    source = read_source(path)
+    return load_source(read_source(path))
+
+
+def load_source(source: SourceFile) -> LoadedFile:
+    """Parse and check a rule file already read; a `tests for` file finds its ruleset relative to
+    `source.path` (the current folder for standard input)."""
     module, diagnostics = parse(source)
     return _load_parsed(source, module, diagnostics)
 
@@ -67,7 +87,8 @@ def _load_parsed(source: SourceFile, module: ast.Module | None, diagnostics: lis
     if is_tests_file(module):
         header = module.statements[0]
         assert isinstance(header, ast.TestsFor)
-        target_path = Path(source.path).parent / header.path.value
+        folder = Path(".") if source.path == STDIN_NAME else Path(source.path).parent
+        target_path = folder / header.path.value
         if not target_path.is_file():
             diag = Diagnostic("LR002", f"tests for unknown ruleset file '{header.path.value}'", header.path.span,
                               hint=f"no file at {target_path}")

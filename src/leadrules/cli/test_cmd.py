@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import sys
+from decimal import Decimal
+from typing import Any
 
 import click
 
 from leadrules.engine.python.explain import ledger_text
+from leadrules.errors import InputError
 from leadrules.io.render import get_renderer
 from leadrules.jsontext import dumps
-from leadrules.suite import CaseResult, SuiteResult, coverage, junit_xml, run_paths
-from leadrules.textsafe import printable
+from leadrules.suite import (
+    CaseResult,
+    RulesetCoverage,
+    SuiteResult,
+    coverage_percent,
+    coverage_report,
+    junit_xml,
+    run_paths,
+)
 from leadrules.workspace import sources_for
 
 __all__ = ["command"]
@@ -33,12 +43,77 @@ def _failure_text(case: CaseResult, result: SuiteResult) -> str:
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--coverage", "show_coverage", is_flag=True,
               help="list scoring rules, disqualifiers, criteria and route entries no test exercised")
+@click.option("--coverage-threshold", "threshold", type=click.FloatRange(0, 100), metavar="N",
+              help="exit 1 when the tests exercise less than N percent of the rules, disqualifiers, "
+                   "criteria and route entries")
 @click.option("--junit", "junit_path", metavar="FILE", help="also write a JUnit XML report")
-def command(paths: tuple[str, ...], show_coverage: bool, junit_path: str | None) -> None:
+@click.option("-k", "--match", "match", metavar="PATTERN",
+              help="run only the tests whose name contains PATTERN (ignoring case)")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text for people; json: one object with tests, results and coverage")
+def command(paths: tuple[str, ...], show_coverage: bool, threshold: float | None, junit_path: str | None,
+            match: str | None, output_format: str) -> None:
     """Run the `test` blocks of rule files (and `tests for` files) or folders of *.rules.
 
-    Exit status: 0 all pass, 1 a failure or a ruleset with errors, 2 usage or I/O error."""
-    result = run_paths(paths)
+    Exit status: 0 all pass, 1 a failure, a ruleset with errors or coverage below
+    --coverage-threshold, 2 usage or I/O error (including -k matching no test)."""
+    result = run_paths(paths, match)
+    if match is not None and not result.cases and result.deselected:
+        # a mistyped pattern must not pass CI by running nothing
+        raise InputError(f"-k {_shown(match)}: no test name contains it ({result.deselected} test(s) deselected)")
+    reports = coverage_report(result)
+    total = sum(r.total for r in reports)
+    overall = coverage_percent(sum(r.covered for r in reports), total)
+    below = threshold is not None and overall < Decimal(str(threshold))
+    if junit_path:
+        from leadrules.io.output import write_output_text
+
+        write_output_text(junit_path, junit_xml(result, lambda c: _failure_text(c, result)))
+    if output_format == "json":
+        click.echo(dumps(_json_report(result, reports, overall, total)))
+    else:
+        _text_report(result, reports, overall, show_coverage)
+    if below:
+        click.echo(f"coverage {overall}% is below --coverage-threshold {_number(threshold)}%", err=True)
+    sys.exit(0 if result.ok and not below else 1)
+
+
+def _shown(text: str) -> str:
+    return dumps(text)  # quoted, control characters escaped
+
+
+def _number(value: float | None) -> str:
+    return format(Decimal(str(value)).normalize(), "f")
+
+
+def _coverage_json(report: RulesetCoverage) -> dict[str, Any]:
+    return {"file": report.path, "percent": report.percent, "covered": report.covered, "total": report.total,
+            "missing": [{"line": u.span.line, "kind": u.kind, "text": u.text} for u in report.missing]}
+
+
+def _json_report(result: SuiteResult, reports: list[RulesetCoverage], overall: Decimal,
+                 total: int) -> dict[str, Any]:
+    tests = []
+    for case in result.cases:
+        tests.append({
+            "file": case.file, "line": case.case.span.line, "name": case.case.name,
+            "outcome": "passed" if case.passed else "failed",
+            "error": case.error,
+            "mismatches": [{"key": m.key, "expected": m.expected, "actual": m.actual} for m in case.mismatches],
+        })
+    errors = [d.to_json() for f in result.files if f.has_errors for d in f.diagnostics]
+    return {
+        "tests": tests,
+        "errors": errors,
+        "results": {"passed": result.passed, "failed": result.failed, "deselected": result.deselected,
+                    "files_with_errors": sum(f.has_errors for f in result.files)},
+        "coverage": {"percent": overall, "covered": sum(r.covered for r in reports), "total": total,
+                     "rulesets": [_coverage_json(r) for r in reports]},
+    }
+
+
+def _text_report(result: SuiteResult, reports: list[RulesetCoverage], overall: Decimal,
+                 show_coverage: bool) -> None:
     render = get_renderer("text")
     for file in result.files:
         if file.has_errors:
@@ -48,24 +123,25 @@ def command(paths: tuple[str, ...], show_coverage: bool, junit_path: str | None)
         for case in file.cases:
             where = f"{file.path}:{case.case.span.line}"
             if case.passed:
-                click.echo(printable(f"PASS {where} {case.case.name}"))
+                click.echo(f"PASS {where} {case.case.name}")
             else:
-                click.echo(printable(f"FAIL {where} {case.case.name}"))
-                for line in _failure_text(case, result).split("\n"):  # only its own line breaks
-                    click.echo(printable(f"     {line}"))
+                click.echo(f"FAIL {where} {case.case.name}")
+                for line in _failure_text(case, result).splitlines():
+                    click.echo(f"     {line}")
     if show_coverage:
-        for path, missing in coverage(result).items():
-            if not missing:
-                click.echo(printable(f"coverage {path}: every rule, disqualifier, criterion and route entry exercised"))
+        for report in reports:
+            figure = f"coverage {report.path}: {report.percent}% exercised ({report.covered} of {report.total})"
+            if not report.missing:
+                click.echo(f"{figure}: every rule, disqualifier, criterion and route entry")
                 continue
-            click.echo(printable(f"coverage {path}: {len(missing)} not exercised by any test"))
-            for item in missing:
-                click.echo(printable(f"  {item.span.line}: {item.kind}: {item.text}"))
-    if junit_path:
-        from leadrules.io.output import write_output_text
-
-        write_output_text(junit_path, junit_xml(result, lambda c: _failure_text(c, result)))
+            click.echo(f"{figure}; {len(report.missing)} not exercised by any test:")
+            for item in report.missing:
+                click.echo(f"  {item.span.line}: {item.kind}: {item.text}")
+        if len(reports) > 1:
+            click.echo(f"coverage in all: {overall}% exercised ({sum(r.covered for r in reports)} of "
+                       f"{sum(r.total for r in reports)})")
     broken = sum(f.has_errors for f in result.files)
     summary = f"{result.passed} passed, {result.failed} failed"
+    if result.deselected:
+        summary += f", {result.deselected} deselected"
     click.echo(summary + (f" ({broken} file(s) with errors)" if broken else ""))
-    sys.exit(0 if result.ok else 1)

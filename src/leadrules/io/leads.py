@@ -23,7 +23,6 @@ from typing import IO, Any
 from leadrules import model as m
 from leadrules.engine.validate import Unparsable
 from leadrules.errors import InputError
-from leadrules.io.summary import ResultTally
 from leadrules.jsontext import dumps, escape_line_breaks
 from leadrules.values import format_number
 
@@ -41,12 +40,10 @@ _BATCH = 512  # records per write() call
 
 @dataclass(frozen=True)
 class EvalSummary:
-    """What one evaluation run produced: output records, how many were error records, and
-    (when the engine counted them) the counts of the `eval` summary."""
+    """What one evaluation run produced: output records, and how many were error records."""
 
     records: int
     invalid: int
-    tally: ResultTally | None = None
 
 
 # ---- reading ----------------------------------------------------------------------------------
