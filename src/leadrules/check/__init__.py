@@ -16,6 +16,7 @@ __all__ = ["check", "check_tests_file", "FIELD_KINDS", "EXPECT_KEYS"]
 
 FIELD_KINDS = ("text", "email", "integer", "number", "boolean", "date", "timestamp")
 EXPECT_KEYS = ("stage", "route", "disqualified", "reasons", "blocked")
+EVENTS_KEY = "events"  # the lead record's list of events: no field may take this name
 
 _KIND_OF = {
     ast.FieldDecl: "field",
@@ -225,6 +226,14 @@ class _Checker:
         fields: dict[str, m.Field] = {}
         for s in statements:
             if not isinstance(s, ast.FieldDecl):
+                continue
+            if s.name.name == EVENTS_KEY:
+                # the record's "events" key holds its events list: a field of that name could
+                # never be read, and every record with events would be invalid
+                self.error("LR005", f"'{EVENTS_KEY}' is reserved for the lead's list of events and cannot name a field",
+                           s.name.span,
+                           hint=f"rename the field; events are declared with `event NAME` and read from the "
+                                f"record's \"{EVENTS_KEY}\" list")
                 continue
             kind = s.type.kind
             if kind != "choice" and kind not in FIELD_KINDS:

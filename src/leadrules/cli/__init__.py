@@ -14,6 +14,7 @@ import click
 
 from leadrules import __version__
 from leadrules.errors import InputError, LeadrulesError
+from leadrules.textsafe import printable
 
 __all__ = ["cli", "main"]
 
@@ -132,13 +133,15 @@ def _main(argv: list[str] | None) -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
+        # the message may quote a file name or a value from the input; click declares it Final
+        exc.message = printable(exc.message)  # type: ignore[misc]
         exc.show()
         sys.exit(2 if exc.exit_code in (1, 2) else exc.exit_code)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)
     except LeadrulesError as exc:
-        click.echo(f"leadrules: error: {exc}", err=True)
+        click.echo(f"leadrules: error: {printable(str(exc))}", err=True)
         sys.exit(2)
     except (BrokenPipeError, _OutputClosed):
         # an I/O error (exit 2, so `set -o pipefail` sees output that was not all delivered); no message,
@@ -160,5 +163,5 @@ def _main(argv: list[str] | None) -> None:
             click.echo(f"leadrules: error: {exc.strerror or exc}", err=True)
         sys.exit(2)
     except Exception as exc:  # noqa: BLE001 - last line of defence: a bug, reported in one line
-        click.echo(f"leadrules: internal error: {type(exc).__name__}: {exc}", err=True)
+        click.echo(f"leadrules: internal error: {type(exc).__name__}: {printable(str(exc))}", err=True)
         sys.exit(2)

@@ -20,6 +20,7 @@ from leadrules.lint import lint
 from leadrules.lint.emit import emit_tests
 from leadrules.lint.noqa import apply_noqa, noqa_warnings
 from leadrules.source import SourceFile
+from leadrules.textsafe import printable
 from leadrules.workspace import (
     STDIN_NAME,
     LoadedFile,
@@ -103,7 +104,7 @@ def command(paths: tuple[str, ...], output_format: str, select: tuple[str, ...],
         complete = config is not None and not any(d.code == "LR900" for d in found)
         enabled = config.enabled if complete and config is not None else None
         for directive, message in noqa_warnings(found, loaded.source, CODES, enabled):
-            noqa_lines.append(f"{loaded.source.path}:{directive.line}:{directive.column}: warning: {message}")
+            noqa_lines.append(f"{printable(loaded.source.path)}:{directive.line}:{directive.column}: warning: {message}")
         for diagnostic in apply_noqa(found, loaded.source):
             # a `tests for` file repeats its ruleset's errors; report each finding once
             key = (diagnostic.code, diagnostic.span.file, diagnostic.span.line, diagnostic.span.column,

@@ -14,6 +14,7 @@ import click
 from leadrules.errors import InputError
 from leadrules.io.leads import WRITERS, EvalSummary, open_output, read_leads
 from leadrules.io.render import get_renderer
+from leadrules.io.summary import TallyCounter, render_summary
 from leadrules.model import CheckedModel
 from leadrules.syntax import ast
 from leadrules.workspace import LoadedFile, is_tests_file, load_file, sources_for
@@ -101,16 +102,26 @@ def _progress(path: str | None) -> Iterator[Callable[[int], None] | None]:
 @click.option("--events", "events_path", metavar="FILE", help="CSV of events: lead_id,type,at")
 @click.option("--format", "output_format", type=click.Choice(["jsonl", "csv", "parquet"]), default="jsonl",
               show_default=True, help="parquet needs -o and the DuckDB engine")
-@click.option("-o", "--output", "output_path", metavar="FILE", help="write results here (atomically), not stdout")
+@click.option("-o", "--output", "output_path", metavar="FILE",
+              help="write results here, not stdout (a regular file is replaced atomically)")
 @click.option("--explain", is_flag=True, help="add the ledger of each evaluation to its record")
 @click.option("--engine", type=click.Choice(["python", "duckdb", "auto"]), default="auto", show_default=True,
               help="same results; auto picks DuckDB for Parquet and large CSV / JSON Lines files")
+@click.option("--summary", "force_summary", is_flag=True,
+              help="print the run's summary on stderr even when stderr is not a terminal")
+@click.option("-q", "--quiet", is_flag=True, help="no summary and no progress bar on stderr")
 def command(ruleset: str, leads: str | None, as_of_text: str | None, events_path: str | None,
-            output_format: str, output_path: str | None, explain: bool, engine: str) -> None:
+            output_format: str, output_path: str | None, explain: bool, engine: str, force_summary: bool,
+            quiet: bool) -> None:
     """Evaluate LEADS (.jsonl, .json array, .csv; '-' or absent: JSON Lines on stdin).
+
+    With -o FILE and stderr a terminal (or with --summary), a summary of the results follows
+    on stderr: records, stages, disqualification reasons, blocked codes, routes, invalid records.
 
     Exit status: 0 all records evaluated, 3 some records invalid (their error records are in
     the output), 1 the ruleset has errors, 2 usage or I/O error."""
+    if quiet and force_summary:
+        raise click.UsageError("--quiet and --summary exclude each other")
     as_of = parse_as_of(as_of_text)
     check_output_path(output_path)
     model = load_model_or_exit(ruleset)
@@ -122,6 +133,8 @@ def command(ruleset: str, leads: str | None, as_of_text: str | None, events_path
     if engine == "duckdb" and explain:
         raise click.UsageError("--explain needs --engine python")
     use_sql = run_sql is not None
+    # the summary is for a run whose results went to a file (stdout shows them already)
+    show_summary = force_summary or (not quiet and output_path not in (None, "-") and _stderr_is_terminal())
     if not use_sql and (output_format == "parquet" or (leads or "").lower().endswith(".parquet")):
         raise click.UsageError("Parquet input or output needs the DuckDB engine (--engine duckdb or auto)")
     if use_sql:
@@ -129,8 +142,17 @@ def command(ruleset: str, leads: str | None, as_of_text: str | None, events_path
         # stdin (JSON Lines) is spooled to a temporary file for DuckDB to scan
         summary = run_sql(model, leads or "-", events_path, as_of, output_format, output_path)
     else:
-        summary = _run_python(model, leads, events_path, as_of, output_format, output_path, explain)
+        summary = _run_python(model, leads, events_path, as_of, output_format, output_path, explain,
+                              show_progress=not quiet, tally=show_summary)
+    if show_summary and summary.tally is not None:
+        destination = "standard output" if output_path in (None, "-") else str(output_path)
+        sys.stdout.flush()  # results on a terminal come before the summary
+        click.echo(render_summary(summary.tally, destination), err=True, nl=False)
     sys.exit(EXIT_INVALID if summary.invalid else EXIT_OK)
+
+
+def _stderr_is_terminal() -> bool:
+    return sys.stderr is not None and sys.stderr.isatty()
 
 
 def _auto_prefers_sql(leads: str | None, output_format: str, explain: bool) -> bool:
@@ -142,12 +164,14 @@ def _auto_prefers_sql(leads: str | None, output_format: str, explain: bool) -> b
 
 
 def _run_python(model: CheckedModel, leads: str | None, events_path: str | None, as_of: dt.datetime,
-                output_format: str, output_path: str | None, explain: bool) -> EvalSummary:
+                output_format: str, output_path: str | None, explain: bool, *, show_progress: bool = True,
+                tally: bool = False) -> EvalSummary:
     from leadrules.engine.python import compile_model
 
     evaluator = compile_model(model)
     count = invalid = 0
-    with _progress(leads) as progress, read_leads(leads, model, events_path, progress) as records, \
+    counter = TallyCounter() if tally else None
+    with _progress(leads if show_progress else None) as progress, read_leads(leads, model, events_path, progress) as records, \
             open_output(output_path) as stream:
         writer: Any = WRITERS[output_format](stream, model, explain)
         write = writer.write
@@ -159,6 +183,8 @@ def _run_python(model: CheckedModel, leads: str | None, events_path: str | None,
                     record = {**record, "explain": explanation.ledger(model)}
                 else:
                     invalid += 1
+                if counter is not None:
+                    counter.add(record)
                 write(record)
                 count = number
         else:
@@ -166,7 +192,9 @@ def _run_python(model: CheckedModel, leads: str | None, events_path: str | None,
                 count += 1
                 if "error" in record:
                     invalid += 1
+                if counter is not None:
+                    counter.add(record)
                 write(record)
         writer.close()
-    return EvalSummary(count, invalid)
+    return EvalSummary(count, invalid, None if counter is None else counter.result(model))
 

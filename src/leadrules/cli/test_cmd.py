@@ -21,6 +21,7 @@ from leadrules.suite import (
     junit_xml,
     run_paths,
 )
+from leadrules.textsafe import printable
 from leadrules.workspace import sources_for
 
 __all__ = ["command"]
@@ -123,20 +124,20 @@ def _text_report(result: SuiteResult, reports: list[RulesetCoverage], overall: D
         for case in file.cases:
             where = f"{file.path}:{case.case.span.line}"
             if case.passed:
-                click.echo(f"PASS {where} {case.case.name}")
+                click.echo(printable(f"PASS {where} {case.case.name}"))
             else:
-                click.echo(f"FAIL {where} {case.case.name}")
-                for line in _failure_text(case, result).splitlines():
-                    click.echo(f"     {line}")
+                click.echo(printable(f"FAIL {where} {case.case.name}"))
+                for line in _failure_text(case, result).split("\n"):  # only its own line breaks
+                    click.echo(printable(f"     {line}"))
     if show_coverage:
         for report in reports:
             figure = f"coverage {report.path}: {report.percent}% exercised ({report.covered} of {report.total})"
             if not report.missing:
-                click.echo(f"{figure}: every rule, disqualifier, criterion and route entry")
+                click.echo(printable(f"{figure}: every rule, disqualifier, criterion and route entry"))
                 continue
-            click.echo(f"{figure}; {len(report.missing)} not exercised by any test:")
+            click.echo(printable(f"{figure}; {len(report.missing)} not exercised by any test:"))
             for item in report.missing:
-                click.echo(f"  {item.span.line}: {item.kind}: {item.text}")
+                click.echo(printable(f"  {item.span.line}: {item.kind}: {item.text}"))
         if len(reports) > 1:
             click.echo(f"coverage in all: {overall}% exercised ({sum(r.covered for r in reports)} of "
                        f"{sum(r.total for r in reports)})")

@@ -23,6 +23,7 @@ from typing import IO, Any
 from leadrules import model as m
 from leadrules.engine.validate import Unparsable
 from leadrules.errors import InputError
+from leadrules.io.summary import ResultTally
 from leadrules.jsontext import dumps, escape_line_breaks
 from leadrules.values import format_number
 
@@ -40,10 +41,12 @@ _BATCH = 512  # records per write() call
 
 @dataclass(frozen=True)
 class EvalSummary:
-    """What one evaluation run produced: output records, and how many were error records."""
+    """What one evaluation run produced: output records, how many were error records, and
+    (when the engine counted them) the counts of the `eval` summary."""
 
     records: int
     invalid: int
+    tally: ResultTally | None = None
 
 
 # ---- reading ----------------------------------------------------------------------------------

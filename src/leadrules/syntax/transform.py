@@ -40,22 +40,59 @@ class SyntaxProblem(Exception):
         self.hint = hint
 
 
+_NUL_HINT = "NUL cannot be carried into SQL text (PostgreSQL refuses it); remove it"
+
+
+def _hex4(body: str, at: int) -> int | None:
+    """The code of a `\\uXXXX` escape starting at `at`, else None."""
+    digits = body[at + 2 : at + 6]
+    if body[at : at + 2] != "\\u" or len(digits) != 4 or any(c not in "0123456789abcdefABCDEF" for c in digits):
+        return None
+    return int(digits, 16)
+
+
 def unescape(raw: str, span: Span) -> str:
+    """The text of a string token. Rule strings end up in generated SQL and in UTF-8 output, so
+    a lone surrogate escape and NUL are syntax errors (LR001) at their own position; a high and
+    a low surrogate escape written together stand for one character, as in JSON."""
     body = raw[1:-1]
     out: list[str] = []
+
+    def at(index: int, width: int) -> Span:
+        # strings never span lines: the body starts one column after the opening quote
+        column = span.column + 1 + index
+        return Span(span.file, span.line, column, span.line, column + width)
+
     i = 0
     while i < len(body):
         char = body[i]
+        if char == "\0":
+            raise SyntaxProblem("NUL is not allowed in a string", at(i, 1), _NUL_HINT)
         if char != "\\":
             out.append(char)
             i += 1
             continue
         nxt = body[i + 1] if i + 1 < len(body) else ""
+        code = _hex4(body, i)
         if nxt in _ESCAPES:
             out.append(_ESCAPES[nxt])
             i += 2
-        elif nxt == "u" and len(body) >= i + 6 and all(c in "0123456789abcdefABCDEF" for c in body[i + 2 : i + 6]):
-            out.append(chr(int(body[i + 2 : i + 6], 16)))
+        elif code is not None:
+            low = _hex4(body, i + 6) if 0xD800 <= code <= 0xDBFF else None
+            if low is not None and 0xDC00 <= low <= 0xDFFF:
+                out.append(chr(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)))
+                i += 12
+                continue
+            if 0xD800 <= code <= 0xDFFF:
+                raise SyntaxProblem(
+                    f"'{body[i : i + 6]}' is a lone surrogate, not a character",
+                    at(i, 6),
+                    "write the character itself; one beyond U+FFFF may also be written as a pair "
+                    "of escapes, high then low (\\ud83d\\ude00)",
+                )
+            if code == 0:
+                raise SyntaxProblem("NUL is not allowed in a string", at(i, 6), _NUL_HINT)
+            out.append(chr(code))
             i += 6
         else:
             raise SyntaxProblem(

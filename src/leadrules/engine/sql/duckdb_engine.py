@@ -50,6 +50,7 @@ from leadrules.io.leads import (
     read_events_csv,
 )
 from leadrules.io.output import output_file_path
+from leadrules.io.summary import ResultTally, TallyCounter
 from leadrules.jsontext import LINE_BREAK_ESCAPES, dumps
 from leadrules.values import PLAIN_TIMESTAMP_PATTERN
 
@@ -716,7 +717,28 @@ class _Run:
             self._write_csv(output_path, fallback)
         else:
             self._write_parquet(output_path, fallback)
-        return EvalSummary(records, invalid)
+        return EvalSummary(records, invalid, self._tally(fallback))
+
+    def _tally(self, fallback: dict[int, dict[str, Any]]) -> ResultTally:
+        """The `eval` summary's counts: grouped in SQL over the accepted records' results, and
+        record by record over the Python engine's (a few aggregates, not another pass in Python)."""
+        counter = TallyCounter()
+        total = self.con.execute(_sql(exp.select(exp.Count(this=exp.Star())).from_("lr_results"))).fetchone()
+
+        def grouped(column: str, listed: bool) -> list[tuple[Any, int]]:
+            value: exp.Expr = exp.column(column)
+            if listed:
+                value = exp.Unnest(expressions=[value])
+            inner = exp.select(exp.alias_(value, "lr_value")).from_("lr_results")
+            query = exp.select(exp.column("lr_value"), exp.Count(this=exp.Star())).from_(
+                inner.subquery("lr_values")).group_by(exp.column("lr_value"))
+            return [(name, int(count)) for name, count in self.con.execute(_sql(query)).fetchall()]
+
+        counter.add_counts(int(total[0]) if total else 0, grouped("stage", False), grouped("reasons", True),
+                           grouped("blocked", True), grouped("route", False))
+        for number, record in fallback.items():
+            counter.add(record, number)
+        return counter.result(self.model)
 
     def _fallback_records(self) -> dict[int, dict[str, Any]]:
         """Output records of the records SQL did not accept, from the Python engine."""
@@ -994,14 +1016,16 @@ def _python_run(model: m.CheckedModel, leads_path: str, events_path: str | None,
         raise InputError("--format parquet needs a CSV, JSON Lines or Parquet leads file")
     evaluator = compile_model(model)
     count = invalid = 0
+    counter = TallyCounter()
     with read_leads(leads_path, model, events_path) as records, open_output(output_path) as stream:
         writer = WRITERS[output_format](stream, model)
         for record in evaluator.evaluate_many(records, as_of):
             count += 1
             invalid += "error" in record
+            counter.add(record)
             writer.write(record)
         writer.close()
-    return EvalSummary(count, invalid)
+    return EvalSummary(count, invalid, counter.result(model))
 
 
 def _io_reason(message: str) -> str:

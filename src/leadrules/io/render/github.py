@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from leadrules.diagnostics import Diagnostic, Severity
 from leadrules.source import SourceFile
+from leadrules.textsafe import printable
 
 __all__ = ["render"]
 
@@ -13,8 +14,10 @@ _COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO
 
 
 def _data(text: str) -> str:
-    """Escape a message (the part after `::`)."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """Escape a message (the part after `::`): line breaks as the runner reads them (%0A, %0D);
+    other control characters (from rule files and leads) as visible escapes, never raw to the log."""
+    escaped = text.replace("%", "%25")
+    return "%0A".join("%0D".join(printable(part) for part in line.split("\r")) for line in escaped.split("\n"))
 
 
 def _property(text: str) -> str:
