@@ -185,3 +185,13 @@ def test_colour_only_on_a_terminal_without_no_color(tmp_path: Path, funnel: Path
     plain = leadrules(*args, cwd=tmp_path, env=env).stdout
     assert "\x1b" not in plain and plain.splitlines()[0].startswith("f.rules:9:5: LR302 error: ")
     assert "\x1b" not in _run_on_a_terminal(args, tmp_path, {**env, "NO_COLOR": "1"})
+
+
+def test_noqa_for_a_syntax_or_type_error_says_it_cannot_silence_it(tmp_path: Path) -> None:
+    (tmp_path / "f.rules").write_text('ruleset "x" version "1"\ncondition c = nope  # noqa: LR002\n')
+    proc = leadrules("check", "f.rules", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert proc.stdout.startswith("f.rules:2:15: LR002 error: unknown name 'nope'")
+    assert proc.stderr == (
+        "f.rules:2:21: warning: `# noqa: LR002` cannot silence syntax and type errors (LR001-LR006); fix the error\n"
+        "1 file(s) checked, 1 error(s), 0 warning(s), 0 info\n")

@@ -95,6 +95,11 @@ def noqa_warnings(
         if unknown:
             out.append((directive, f"`# noqa` names unknown code{'s' if len(unknown) > 1 else ''} "
                         + ", ".join(unknown)))
+        # syntax and checker errors are never silenced (apply_noqa): say so instead of ignoring it
+        unsilenceable = [c for c in directive.codes if c in known_codes and c < "LR100"]
+        if unsilenceable:
+            out.append((directive, f"`# noqa: {', '.join(unsilenceable)}` cannot silence syntax and type errors "
+                        "(LR001-LR006); fix the error"))
         if enabled is None:
             continue
         if not directive.codes:
