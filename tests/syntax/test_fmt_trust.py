@@ -81,12 +81,12 @@ def test_a_noqa_before_another_comment_on_one_line_still_applies() -> None:
 
 def test_trailing_comment_of_a_multi_line_header_stays_on_the_header() -> None:
     text = ('ruleset "x" version "1"\nfield a: integer\n'
-            "score s (min 0,  # noqa: LR305\n"
-            "         max 10):\n"
+            "score s (min 0,  # floor\n"
+            "         max 10):  # noqa: LR305\n"
             "    +1 if a > 1\n")
     out = fmt(text)
     assert out == ('ruleset "x" version "1"\n\nfield a: integer\n\n'
-                   "score s (min 0, max 10):  # noqa: LR305\n"
+                   "score s (min 0, max 10):  # floor  # noqa: LR305\n"
                    "    +1 if a > 1\n")
     assert fmt(out) == out
 
