@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from leadrules.cli.lint_gate import report_or_refuse
 from leadrules.errors import InputError
 from leadrules.io.leads import WRITERS, EvalSummary, open_output, read_leads
 from leadrules.io.render import get_renderer
@@ -19,7 +20,7 @@ from leadrules.model import CheckedModel
 from leadrules.syntax import ast
 from leadrules.workspace import LoadedFile, is_tests_file, load_file, sources_for
 
-__all__ = ["command", "parse_as_of", "load_model_or_exit"]
+__all__ = ["command", "parse_as_of", "load_model_or_exit", "load_checked_or_exit"]
 
 EXIT_OK, EXIT_RULESET, EXIT_USAGE, EXIT_INVALID = 0, 1, 2, 3
 _PROGRESS_BYTES = 32 * 1024 * 1024  # show a progress bar for inputs at least this big
@@ -40,13 +41,20 @@ def parse_as_of(value: str | None) -> dt.datetime:
 
 def load_model_or_exit(path: str) -> CheckedModel:
     """Load a ruleset; on errors print the diagnostics (text renderer) and exit 1."""
+    loaded = load_checked_or_exit(path)
+    assert loaded.model is not None
+    return loaded.model
+
+
+def load_checked_or_exit(path: str) -> LoadedFile:
+    """`load_model_or_exit`, keeping the source (for the lint gate): the model is never None."""
     loaded: LoadedFile = load_file(path)
     reject_tests_file(loaded)
     if loaded.model is None:
         sources = sources_for(loaded.diagnostics, {loaded.source.path: loaded.source})
         click.echo(get_renderer("text")(loaded.diagnostics, sources), err=True, nl=False)
         sys.exit(EXIT_RULESET)
-    return loaded.model
+    return loaded
 
 
 def reject_tests_file(loaded: LoadedFile) -> None:
@@ -110,9 +118,11 @@ def _progress(path: str | None) -> Iterator[Callable[[int], None] | None]:
 @click.option("--summary", "force_summary", is_flag=True,
               help="print the run's summary on stderr even when stderr is not a terminal")
 @click.option("-q", "--quiet", is_flag=True, help="no summary and no progress bar on stderr")
+@click.option("--strict", is_flag=True,
+              help="refuse (exit 1) a ruleset `check` rejects for error-level findings; default: warn and run")
 def command(ruleset: str, leads: str | None, as_of_text: str | None, events_path: str | None,
             output_format: str, output_path: str | None, explain: bool, engine: str, force_summary: bool,
-            quiet: bool) -> None:
+            quiet: bool, strict: bool) -> None:
     """Evaluate LEADS (.jsonl, .json array, .csv; '-' or absent: JSON Lines on stdin).
 
     With -o FILE and stderr a terminal (or with --summary), a summary of the results follows
@@ -124,7 +134,10 @@ def command(ruleset: str, leads: str | None, as_of_text: str | None, events_path
         raise click.UsageError("--quiet and --summary exclude each other")
     as_of = parse_as_of(as_of_text)
     check_output_path(output_path)
-    model = load_model_or_exit(ruleset)
+    loaded = load_checked_or_exit(ruleset)
+    report_or_refuse(loaded, strict)
+    model = loaded.model
+    assert model is not None
     # DuckDB is imported only when it runs: auto decides from the path and file size first
     wants_sql = engine == "duckdb" or (engine == "auto" and _auto_prefers_sql(leads, output_format, explain))
     run_sql = _duckdb_run() if wants_sql else None

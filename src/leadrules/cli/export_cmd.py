@@ -8,6 +8,7 @@ from typing import NoReturn
 import click
 
 from leadrules.cli.eval_cmd import reject_tests_file
+from leadrules.cli.lint_gate import report_or_refuse
 from leadrules.io.render import get_renderer
 from leadrules.workspace import LoadedFile, load_file, sources_for
 
@@ -22,11 +23,16 @@ DIALECTS = ("duckdb", "postgres", "spark", "bigquery", "snowflake")
 @click.option("--to", "target", type=click.Choice(TARGETS), required=True, help="what to export")
 @click.option("--dialect", type=click.Choice(DIALECTS), default="duckdb", show_default=True,
               help="SQL dialect for --to sql")
-def command(ruleset: str, target: str, dialect: str) -> None:
+@click.option("--strict", is_flag=True,
+              help="refuse (exit 1) a ruleset `check` rejects for error-level findings; default: warn and export")
+def command(ruleset: str, target: str, dialect: str, strict: bool) -> None:
     """Export a ruleset as its AST (JSON), the JSON Schema of one lead, or SQL.
 
-    Exit status: 0 exported, 1 the ruleset has errors (for ast-json: syntax errors), 2 usage
-    or I/O error."""
+    For lead-schema and sql, error-level lint findings (those `check` rejects) are printed
+    on stderr as warnings, or with --strict refuse the export.
+
+    Exit status: 0 exported, 1 the ruleset has errors (for ast-json: syntax errors; with
+    --strict: error-level lint findings), 2 usage or I/O error."""
     loaded = load_file(ruleset)
     if target == "ast-json":
         if loaded.module is None:
@@ -38,6 +44,7 @@ def command(ruleset: str, target: str, dialect: str) -> None:
     reject_tests_file(loaded)
     if loaded.model is None:
         _fail(loaded)
+    report_or_refuse(loaded, strict)
     if target == "lead-schema":
         from leadrules.io.export_schema import export_lead_schema
 
