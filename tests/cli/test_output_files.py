@@ -194,3 +194,32 @@ def test_stale_temp_of_a_dead_process_is_removed_and_a_live_one_kept(tmp_path: P
 def test_folder_target_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r": is a directory$"), open_output_text(tmp_path):
         pass
+
+
+def test_junit_and_emitted_tests_write_through_symlinks(tmp_path: Path) -> None:
+    for name in ("report.xml", "witnesses.rules"):
+        (tmp_path / f"real-{name}").write_text("old\n")
+        (tmp_path / f"real-{name}").chmod(0o640)
+        (tmp_path / name).symlink_to(tmp_path / f"real-{name}")
+    junit = run("test", str(RULES), "--junit", str(tmp_path / "report.xml"))
+    assert junit.returncode == 0, junit.stderr
+    emitted = run("check", str(EXAMPLES / "funnel_defects.rules"), "--emit-tests", str(tmp_path / "witnesses.rules"))
+    assert emitted.returncode == 1, emitted.stderr
+    for name in ("report.xml", "witnesses.rules"):
+        assert (tmp_path / name).is_symlink()
+        real = tmp_path / f"real-{name}"
+        assert stat.S_IMODE(real.stat().st_mode) == 0o640
+    assert (tmp_path / "real-report.xml").read_text().startswith("<?xml")
+    assert (tmp_path / "real-witnesses.rules").read_text().startswith("tests for ")
+    assert leftovers(tmp_path) == []
+
+
+def test_duckdb_io_error_reason() -> None:
+    from leadrules.engine.sql.duckdb_engine import _io_reason
+
+    assert _io_reason('IO Error: Cannot open file "/x/.out.leadrules-1-ab.tmp": Permission denied') == \
+        "Permission denied"
+    assert _io_reason('IO Error: Async write failed: {"exception_type":"IO","exception_message":'
+                      '"Could not write file \\"/x\\": No space left on device","errno":"28"}') == \
+        os.strerror(28)
+    assert _io_reason("IO Error: something \x1b[2J unexpected: 123") == "I/O error"
