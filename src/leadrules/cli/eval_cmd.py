@@ -13,7 +13,7 @@ import click
 
 from leadrules.cli.lint_gate import report_or_refuse
 from leadrules.errors import InputError
-from leadrules.io.leads import WRITERS, EvalSummary, open_output, read_leads
+from leadrules.io.leads import DEFAULT_CSV, WRITERS, CsvOptions, EvalSummary, csv_options, open_output, read_leads
 from leadrules.io.render import get_renderer
 from leadrules.io.summary import TallyCounter, render_summary
 from leadrules.model import CheckedModel
@@ -115,14 +115,18 @@ def _progress(path: str | None) -> Iterator[Callable[[int], None] | None]:
 @click.option("--explain", is_flag=True, help="add the ledger of each evaluation to its record")
 @click.option("--engine", type=click.Choice(["python", "duckdb", "auto"]), default="auto", show_default=True,
               help="same results; auto picks DuckDB for Parquet and large CSV / JSON Lines files")
+@click.option("--delimiter", metavar="CHAR", default=",", show_default=True,
+              help="CSV cell delimiter of LEADS and --events (one character; '\\t' or 'tab' for a tab); never guessed")
+@click.option("--encoding", metavar="NAME", default="utf-8", show_default=True,
+              help="text encoding of CSV LEADS and --events (latin-1, cp1252, ...); rows that do not decode are error records")
 @click.option("--summary", "force_summary", is_flag=True,
               help="print the run's summary on stderr even when stderr is not a terminal")
 @click.option("-q", "--quiet", is_flag=True, help="no summary and no progress bar on stderr")
 @click.option("--strict", is_flag=True,
               help="refuse (exit 1) a ruleset `check` rejects for error-level findings; default: warn and run")
 def command(ruleset: str, leads: str | None, as_of_text: str | None, events_path: str | None,
-            output_format: str, output_path: str | None, explain: bool, engine: str, force_summary: bool,
-            quiet: bool, strict: bool) -> None:
+            output_format: str, output_path: str | None, explain: bool, engine: str, delimiter: str,
+            encoding: str, force_summary: bool, quiet: bool, strict: bool) -> None:
     """Evaluate LEADS (.jsonl, .json array, .csv; '-' or absent: JSON Lines on stdin).
 
     With -o FILE and stderr a terminal (or with --summary), a summary of the results follows
@@ -134,6 +138,7 @@ def command(ruleset: str, leads: str | None, as_of_text: str | None, events_path
         raise click.UsageError("--quiet and --summary exclude each other")
     as_of = parse_as_of(as_of_text)
     check_output_path(output_path)
+    csv_reading = csv_options(delimiter, encoding)
     loaded = load_checked_or_exit(ruleset)
     report_or_refuse(loaded, strict)
     model = loaded.model
@@ -153,9 +158,9 @@ def command(ruleset: str, leads: str | None, as_of_text: str | None, events_path
     if use_sql:
         assert run_sql is not None
         # stdin (JSON Lines) is spooled to a temporary file for DuckDB to scan
-        summary = run_sql(model, leads or "-", events_path, as_of, output_format, output_path)
+        summary = run_sql(model, leads or "-", events_path, as_of, output_format, output_path, csv_reading)
     else:
-        summary = _run_python(model, leads, events_path, as_of, output_format, output_path, explain,
+        summary = _run_python(model, leads, events_path, as_of, output_format, output_path, explain, csv_reading,
                               show_progress=not quiet, tally=show_summary)
     if show_summary and summary.tally is not None:
         destination = "standard output" if output_path in (None, "-") else str(output_path)
@@ -177,14 +182,15 @@ def _auto_prefers_sql(leads: str | None, output_format: str, explain: bool) -> b
 
 
 def _run_python(model: CheckedModel, leads: str | None, events_path: str | None, as_of: dt.datetime,
-                output_format: str, output_path: str | None, explain: bool, *, show_progress: bool = True,
+                output_format: str, output_path: str | None, explain: bool,
+                csv_reading: CsvOptions = DEFAULT_CSV, *, show_progress: bool = True,
                 tally: bool = False) -> EvalSummary:
     from leadrules.engine.python import compile_model
 
     evaluator = compile_model(model)
     count = invalid = 0
     counter = TallyCounter() if tally else None
-    with _progress(leads if show_progress else None) as progress, read_leads(leads, model, events_path, progress) as records, \
+    with _progress(leads if show_progress else None) as progress, read_leads(leads, model, events_path, progress, csv_reading) as records, \
             open_output(output_path) as stream:
         writer: Any = WRITERS[output_format](stream, model, explain)
         write = writer.write

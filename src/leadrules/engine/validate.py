@@ -24,7 +24,8 @@ from leadrules.values import format_number
 
 __all__ = [
     "ValidLead", "Validator", "validate", "validator_for", "parse_lead_timestamp", "parse_lead_date",
-    "error_record", "expected_text", "Unparsable", "TIMESTAMP_PATTERN", "DATE_SHAPE",
+    "error_record", "expected_text", "Unparsable", "UnreadableRow", "TypedIdRecord", "TIMESTAMP_PATTERN",
+    "DATE_SHAPE",
 ]
 
 UTC = dt.timezone.utc
@@ -57,6 +58,24 @@ class Unparsable(NamedTuple):
     problem: str  # a short parser message
 
 
+class UnreadableRow(NamedTuple):
+    """An input row that could not be read as a record (bytes not in the file's encoding, a
+    quote never closed); readers yield it so it gets its error record (field null) in place."""
+
+    message: str
+
+
+class TypedIdRecord(dict[str, Any]):
+    """A CSV record whose declared `id` field holds its typed value (`7` for the cell `007`):
+    the output id is `shown_id`, the cell as written."""
+
+    __slots__ = ("shown_id",)
+
+    def __init__(self, values: dict[str, Any], shown_id: str) -> None:
+        super().__init__(values)
+        self.shown_id = shown_id
+
+
 class ValidLead(NamedTuple):
     """A validated lead: field values in declaration order (None = missing) and its events."""
 
@@ -86,6 +105,9 @@ def expected_text(fld: m.Field) -> str:
 
 def _found(value: Any) -> str:
     text = dumps(value)
+    if len(text) > _FOUND_LIMIT and value.__class__ is Decimal:
+        # `1e400` printed plainly is 401 digits: show the digits and exponent it was written with
+        text = str(value).replace("E+", "e").replace("E", "e")
     return text if len(text) <= _FOUND_LIMIT else text[: _FOUND_LIMIT - 3] + "..."
 
 
@@ -156,6 +178,11 @@ class Validator:
             valid = self._fast(lead, record)
             if valid is not None:
                 return valid, None
+        elif lead.__class__ is TypedIdRecord:
+            valid, error = self.check(lead, record)
+            if valid is not None:
+                return valid._replace(id=lead.shown_id), None
+            return None, None if error is None else {**error, "id": lead.shown_id}
         return self.check(lead, record)
 
     def check(self, lead: Any, record: int) -> tuple[ValidLead | None, dict[str, Any] | None]:
@@ -163,6 +190,8 @@ class Validator:
         if not isinstance(lead, Mapping):
             if isinstance(lead, Unparsable):
                 return None, error_record(record, record, None, f"not a JSON object: {lead.problem}")
+            if isinstance(lead, UnreadableRow):
+                return None, error_record(record, record, None, lead.message)
             return None, error_record(record, record, None, f"expected a JSON object, found {_kind_of_json(lead)}")
         get = lead.get
         lead_id = get("id")

@@ -9,8 +9,11 @@ atomically, a device, FIFO or symlink target written through).
 
 from __future__ import annotations
 
+import codecs
+import collections
 import contextlib
 import csv
+import difflib
 import json
 import re
 import sys
@@ -21,7 +24,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from leadrules import model as m
-from leadrules.engine.validate import Unparsable
+from leadrules.engine.validate import TypedIdRecord, Unparsable, UnreadableRow
 from leadrules.errors import InputError
 from leadrules.io.summary import ResultTally
 from leadrules.jsontext import dumps, escape_line_breaks
@@ -30,7 +33,8 @@ from leadrules.values import format_number
 __all__ = [
     "EvalSummary", "read_leads", "read_jsonl", "read_json_array", "read_csv", "read_events_csv",
     "attach_events", "lead_format", "JsonlWriter", "CsvWriter", "WRITERS", "open_output", "csv_columns",
-    "parse_json_line",
+    "parse_json_line", "CsvOptions", "csv_options", "DEFAULT_CSV", "csv_rows", "read_csv_header", "csv_records",
+    "printed_id",
 ]
 
 _PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?\Z")
@@ -155,82 +159,295 @@ def _csv_cell(kind: str, cell: str) -> Any:
     return cell
 
 
-def read_csv(stream: IO[str], model: m.CheckedModel) -> Iterator[dict[str, Any]]:
-    """Records of a CSV file with a header row; cells converted by declared type, empty = missing."""
-    reader = csv.reader(stream)
+@dataclass(frozen=True)
+class CsvOptions:
+    """How CSV files (leads and `--events`) are read: `--delimiter` and `--encoding`."""
+
+    delimiter: str = ","
+    encoding: str = "utf-8"
+
+
+_DELIMITER_NAMES = {"\\t": "\t", "tab": "\t", "TAB": "\t"}
+
+
+def csv_options(delimiter: str | None = None, encoding: str | None = None) -> CsvOptions:
+    """Checked `--delimiter` / `--encoding` values (an `InputError` names what is wrong)."""
+    delim = _DELIMITER_NAMES.get(delimiter, delimiter) if delimiter is not None else ","
+    if len(delim) != 1 or delim in '"\r\n':
+        raise InputError(f"--delimiter takes one character other than a quote or a line break, found {dumps(delim)}")
+    name = "utf-8" if encoding is None else encoding
     try:
-        header = next(reader)
-    except StopIteration:
-        return
-    except csv.Error as exc:
-        raise InputError(f"CSV: {exc}") from None
-    if header and header[0].startswith("\ufeff"):
-        header[0] = header[0][1:]
-    kinds = [model.fields[name].kind if name in model.fields and name != "id" else "" for name in header]
+        codec = codecs.lookup(name).name
+    except LookupError:
+        raise InputError(f"--encoding: unknown encoding {dumps(name)}") from None
     try:
-        for row in reader:
-            if not row:
+        ascii_compatible = '\r\n",;|\t abcXYZ019'.encode(codec) == b'\r\n",;|\t abcXYZ019'
+    except (UnicodeError, LookupError):
+        ascii_compatible = False
+    if not ascii_compatible:
+        raise InputError(f"--encoding {dumps(name)}: only encodings that keep ASCII as it is are read (utf-8, latin-1, cp1252, ...)")
+    return CsvOptions(delim, codec)
+
+
+DEFAULT_CSV = CsvOptions()
+
+# a physical line as Python's universal newlines cut it: `\n`, `\r\n` or a lone `\r` ends it
+_LINE_PIECE = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+_BOM = b"\xef\xbb\xbf"
+
+
+def _physical_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
+    """(1-based line number, bytes with their line ending) of a binary stream."""
+    number = 0
+    for chunk in stream:
+        cr = chunk.find(b"\r")
+        if cr == -1 or (cr == len(chunk) - 2 and chunk.endswith(b"\n")):
+            number += 1
+            yield number, chunk
+        else:
+            for piece in _LINE_PIECE.findall(chunk):
+                number += 1
+                yield number, piece
+
+
+class _Undecodable(Exception):
+    """A line whose bytes are not text in the file's encoding (raised through csv.reader)."""
+
+    def __init__(self, number: int, encoding: str, error: UnicodeDecodeError) -> None:
+        super().__init__(number)
+        self.message = f"line {number} is not {encoding} text (byte 0x{error.object[error.start]:02x} " \
+                       f"at byte {error.start + 1} of the line); see --encoding"
+
+
+class _LineFeed:
+    """Decoded lines for csv.reader, one at a time, remembering the lines the current record
+    took, so a record that cannot be read gives its lines after the first back to be read
+    again (`again`)."""
+
+    def __init__(self, stream: IO[bytes], encoding: str) -> None:
+        self.lines = _physical_lines(stream)
+        self.encoding = encoding
+        self.again: collections.deque[tuple[int, bytes]] = collections.deque()
+        self.taken: list[tuple[int, bytes]] = []
+        self.exhausted = False
+
+    def __iter__(self) -> _LineFeed:
+        return self
+
+    def __next__(self) -> str:
+        if self.again:
+            number, raw = self.again.popleft()
+        else:
+            found = next(self.lines, None)
+            if found is None:
+                self.exhausted = True
+                raise StopIteration
+            number, raw = found
+            if number == 1 and raw.startswith(_BOM) and self.encoding == "utf-8":
+                raw = raw[3:]
+        self.taken.append((number, raw))
+        try:
+            return raw.decode(self.encoding)
+        except UnicodeDecodeError as exc:
+            raise _Undecodable(number, self.encoding, exc) from None
+
+    def start_record(self) -> None:
+        self.taken.clear()
+        self.exhausted = False
+
+    def read_again_after_first(self) -> None:
+        self.again.extendleft(reversed(self.taken[1:]))
+
+
+def csv_rows(stream: IO[bytes], options: CsvOptions = DEFAULT_CSV) -> Iterator[tuple[int, list[str] | str]]:
+    """(first line, cells) of each CSV record of a binary stream, blank lines skipped; for a
+    record that cannot be read, (first line, why) instead, and its lines after the first are
+    read again as records: a quote left open at the end of the file, bytes that are not text
+    in the encoding, a cell over the csv module's limit. No line is merged into another
+    record or lost."""
+    feed = _LineFeed(stream, options.encoding)
+    reader = csv.reader(feed, delimiter=options.delimiter)
+    while True:
+        feed.start_record()
+        problem: str | None = None
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except _Undecodable as exc:
+            problem = exc.message
+        except csv.Error as exc:
+            problem = f"line {feed.taken[0][0] if feed.taken else '?'}: CSV: {exc}"
+        else:
+            if feed.exhausted and feed.taken:
+                problem = f"line {feed.taken[0][0]}: a quote opened in this record is never closed"
+        if problem is None:
+            if row:
+                yield feed.taken[0][0], row
+            continue
+        if not feed.taken:
+            return
+        yield feed.taken[0][0], problem
+        feed.read_again_after_first()
+
+
+def _shown_name(name: str) -> str:
+    """A header name for a one-line message: quoted, escaped when it holds control characters."""
+    return f"'{name}'" if name.isprintable() else json.dumps(name)
+
+
+_OTHER_DELIMITERS = (";", "\t", "|")
+
+
+def _check_header(header: list[str], model: m.CheckedModel, path: str, delimiter: str) -> None:
+    """Section 9: a column named twice, or a required field without a column while a header
+    name is close to it, is an error for the whole file. So is a required field found only
+    inside a header name cut by another usual delimiter (`id;email` read with `,`)."""
+    seen: dict[str, int] = {}
+    for index, name in enumerate(header, 1):
+        if name == "":
+            continue
+        if name in seen:
+            raise InputError(f"{path}: the header names the column {_shown_name(name)} twice "
+                             f"(columns {seen[name]} and {index})")
+        seen[name] = index
+    unclaimed = [name for name in header if name and name not in model.fields and name not in ("id", "events")]
+    folded = {name.strip().casefold(): name for name in reversed(unclaimed)}
+    for field_name, fld in model.fields.items():
+        if fld.optional or field_name in seen:
+            continue
+        close = folded.get(field_name.casefold())
+        if close is None:
+            found = difflib.get_close_matches(field_name.casefold(), list(folded), n=1, cutoff=0.8)
+            close = folded[found[0]] if found else None
+        if close is not None:
+            raise InputError(f"{path}: header has no column for required field '{field_name}' "
+                             f"(did you mean {_shown_name(close)}?)")
+        for other in _OTHER_DELIMITERS:
+            if other != delimiter and any(field_name in name.split(other) for name in unclaimed):
+                shown = "'\\t'" if other == "\t" else f"'{other}'"
+                raise InputError(f"{path}: header has no column for required field '{field_name}' "
+                                 f"(the header looks delimited by {shown}: try --delimiter {shown})")
+
+
+def read_csv_header(rows: Iterator[tuple[int, list[str] | str]], model: m.CheckedModel, path: str,
+                    options: CsvOptions = DEFAULT_CSV) -> list[str] | None:
+    """The checked header of a leads CSV (None for an empty file)."""
+    first = next(rows, None)
+    if first is None:
+        return None
+    line, header = first
+    if isinstance(header, str):
+        raise InputError(f"{path}: the header row cannot be read ({header})")
+    _check_header(header, model, path, options.delimiter)
+    return header
+
+
+def csv_records(header: list[str], rows: Iterator[tuple[int, list[str] | str]],
+                model: m.CheckedModel) -> Iterator[Any]:
+    """Records of the rows after a checked header; cells converted by declared type (a
+    declared `id` too, the output id staying the cell as written), empty = missing."""
+    kinds = [model.fields[name].kind if name in model.fields else "" for name in header]
+    typed_id = "id" in model.fields and model.fields["id"].kind not in ("text", "email", "choice")
+    for _, row in rows:
+        if isinstance(row, str):
+            yield UnreadableRow(row)
+            continue
+        record: dict[str, Any] = {}
+        for name, kind, cell in zip(header, kinds, row, strict=False):
+            if cell == "":
                 continue
-            record: dict[str, Any] = {}
-            for name, kind, cell in zip(header, kinds, row, strict=False):
-                if cell == "":
-                    continue
-                record[name] = _csv_cell(kind, cell) if kind else cell
-            yield record
-    except csv.Error as exc:
-        raise InputError(f"CSV line {reader.line_num}: {exc}") from None
+            record[name] = _csv_cell(kind, cell) if kind else cell
+        if typed_id:
+            shown = record.get("id")
+            if shown is not None and not isinstance(shown, str):
+                yield TypedIdRecord(record, row[header.index("id")])
+                continue
+        yield record
 
 
-def read_events_csv(path: str | Path, model: m.CheckedModel) -> dict[str, list[tuple[str, str]]]:
+def read_csv(stream: IO[bytes], model: m.CheckedModel, options: CsvOptions = DEFAULT_CSV,
+             path: str = "CSV") -> Iterator[Any]:
+    """Records of a CSV file with a header row. The header is checked when this is called,
+    before any record is read (so a bad header stops the run before output is opened)."""
+    rows = csv_rows(stream, options)
+    header = read_csv_header(rows, model, path, options)
+    return csv_records(header, rows, model) if header is not None else iter(())
+
+
+def read_events_csv(path: str | Path, model: m.CheckedModel,
+                    options: CsvOptions = DEFAULT_CSV) -> dict[str, list[tuple[str, str]]]:
     """`--events` CSV (`lead_id,type,at`) grouped by lead id; undeclared types are dropped here.
+    A row that cannot be read stops the run (its lead cannot be told).
 
     Held in memory: about 150 bytes per kept event (see docs/evaluation.md)."""
     declared = {name: name for name in model.events}
     grouped: dict[str, list[tuple[str, str]]] = {}
     try:
-        with open(path, newline="", encoding="utf-8-sig") as stream:
-            reader = csv.reader(stream)
-            header = next(reader, None)
-            if header is None:
+        with open(path, "rb") as stream:
+            rows = csv_rows(stream, options)
+            first = next(rows, None)
+            if first is None:
                 return grouped
-            columns = [c.strip() for c in header]
+            if isinstance(first[1], str):
+                raise InputError(f"{path}: the header row cannot be read ({first[1]})")
+            columns = [c.strip() for c in first[1]]
+            for name in ("lead_id", "type", "at"):
+                if columns.count(name) > 1:
+                    raise InputError(f"{path}: the header names the column '{name}' twice")
             try:
                 lead_col, type_col, at_col = (columns.index(c) for c in ("lead_id", "type", "at"))
             except ValueError:
                 raise InputError(f"{path}: an events CSV needs the columns lead_id,type,at") from None
             width = max(lead_col, type_col, at_col)
-            for row in reader:
+            for _, row in rows:
+                if isinstance(row, str):
+                    raise InputError(f"{path}: {row}")
                 if len(row) <= width:
                     continue
-                name = declared.get(row[type_col])
-                if name is None:
+                event_name = declared.get(row[type_col])
+                if event_name is None:
                     continue
-                grouped.setdefault(row[lead_col], []).append((name, row[at_col]))
+                grouped.setdefault(row[lead_col], []).append((event_name, row[at_col]))
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
-    except csv.Error as exc:
-        raise InputError(f"{path}: CSV: {exc}") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
     return grouped
 
 
+def printed_id(record: Any, position: int) -> str:
+    """The key `--events` rows join on: the record's id as the output prints it (`1e1` is
+    `10`, a CSV id the cell as written), else its 1-based position."""
+    if isinstance(record, TypedIdRecord):
+        return record.shown_id
+    lead_id = record.get("id") if isinstance(record, dict) else None
+    if lead_id is None:
+        return str(position)
+    if isinstance(lead_id, str):
+        return lead_id
+    if isinstance(lead_id, (int, Decimal)) and not isinstance(lead_id, bool):
+        return format_number(lead_id)
+    return dumps(lead_id)
+
+
 def attach_events(records: Iterable[Any], events: dict[str, list[tuple[str, str]]]) -> Iterator[Any]:
-    """Add `--events` rows to their records (matched on the record's id as text, else its
+    """Add `--events` rows to their records (matched on the record's printed id, else its
     1-based position), after the record's own events."""
     for position, record in enumerate(records, 1):
         if isinstance(record, dict):
-            lead_id = record.get("id")
-            extra = events.get(str(position if lead_id is None else lead_id))
+            extra = events.get(printed_id(record, position))
             if extra:
                 own = record.get("events")
                 added = [{"type": t, "at": at} for t, at in extra]
-                if own is None:
-                    record = {**record, "events": added}
-                elif isinstance(own, list):
-                    record = {**record, "events": own + added}
+                combined = added if own is None else own + added if isinstance(own, list) else None
+                if combined is not None:
+                    if isinstance(record, TypedIdRecord):
+                        record = TypedIdRecord({**record, "events": combined}, record.shown_id)
+                    else:
+                        record = {**record, "events": combined}
         yield record
 
 
@@ -245,10 +462,11 @@ def lead_format(path: str | None) -> str:
 @contextlib.contextmanager
 def read_leads(
     path: str | None, model: m.CheckedModel, events_path: str | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], None] | None = None, csv_options: CsvOptions = DEFAULT_CSV,
 ) -> Iterator[Iterator[Any]]:
-    """Open a leads source (a path, or None / '-' for stdin) and yield its record iterator."""
-    events = read_events_csv(events_path, model) if events_path else None
+    """Open a leads source (a path, or None / '-' for stdin) and yield its record iterator.
+    A CSV header is checked here, before the caller opens its output."""
+    events = read_events_csv(events_path, model, csv_options) if events_path else None
     fmt = lead_format(path)
     with contextlib.ExitStack() as stack:
         if path is None or path == "-":
@@ -256,8 +474,7 @@ def read_leads(
         else:
             try:
                 if fmt == "csv":
-                    text_stream = stack.enter_context(open(path, newline="", encoding="utf-8-sig"))
-                    records = read_csv(text_stream, model)
+                    records = read_csv(stack.enter_context(open(path, "rb")), model, csv_options, path)
                 else:
                     stream = stack.enter_context(open(path, "rb"))
                     records = read_json_array(stream) if fmt == "json" else read_jsonl(stream, progress)

@@ -40,13 +40,17 @@ from leadrules.engine.sql.dialects import Dialect, profile_for
 from leadrules.engine.sql.render import render
 from leadrules.errors import InputError
 from leadrules.io.leads import (
+    DEFAULT_CSV,
     WRITERS,
+    CsvOptions,
     EvalSummary,
     attach_events,
+    csv_rows,
     lead_format,
     open_output,
     parse_json_line,
     read_csv,
+    read_csv_header,
     read_events_csv,
 )
 from leadrules.io.output import output_file_path
@@ -88,14 +92,16 @@ class _Input:
     """The leads file as DuckDB sees it."""
 
     kind: str  # "jsonl" | "csv" | "parquet"
-    path: str
+    path: str  # the file DuckDB reads (a spooled copy of stdin or a pipe)
+    shown: str  # the path as given, for messages
 
 
 def run(model: m.CheckedModel, leads_path: str, events_path: str | None, as_of: dt.datetime,
-        output_format: str = "jsonl", output_path: str | None = None) -> EvalSummary:
+        output_format: str = "jsonl", output_path: str | None = None,
+        csv_options: CsvOptions = DEFAULT_CSV) -> EvalSummary:
     """Evaluate every record of `leads_path`; write results in `output_format` to `output_path`
     (stdout when None or '-'). Returns how many records were written and how many invalid."""
-    return run_detailed(model, leads_path, events_path, as_of, output_format, output_path).summary
+    return run_detailed(model, leads_path, events_path, as_of, output_format, output_path, csv_options).summary
 
 
 @dataclass(frozen=True)
@@ -107,7 +113,8 @@ class RunDetails:
 
 
 def run_detailed(model: m.CheckedModel, leads_path: str, events_path: str | None, as_of: dt.datetime,
-                 output_format: str = "jsonl", output_path: str | None = None) -> RunDetails:
+                 output_format: str = "jsonl", output_path: str | None = None,
+                 csv_options: CsvOptions = DEFAULT_CSV) -> RunDetails:
     """`run`, also telling how many records needed the Python engine."""
     if output_format not in OUTPUT_FORMATS:
         raise InputError(f"unknown output format '{output_format}' (known: {', '.join(OUTPUT_FORMATS)})")
@@ -116,44 +123,66 @@ def run_detailed(model: m.CheckedModel, leads_path: str, events_path: str | None
     with ExitStack() as stack:
         source = _input_of(leads_path, stack)
         if source is None:
-            return RunDetails(_python_run(model, leads_path, events_path, as_of, output_format, output_path), None)
-        if events_path is not None and not Path(events_path).is_file():
-            raise InputError(f"{events_path}: no such file")
+            return RunDetails(_python_run(model, leads_path, events_path, as_of, output_format, output_path,
+                                          csv_options), None)
+        if events_path is not None:
+            events_path = _readable_path(events_path, ".csv", stack)
         con = duckdb.connect(":memory:")
         stack.callback(con.close)
         try:
-            run_ = _Run(model, con, source, events_path, as_of)
+            run_ = _Run(model, con, source, events_path, as_of, csv_options)
             run_.prepare()
-        except (duckdb.InvalidInputException, duckdb.ConversionException, duckdb.ParserException,
-                duckdb.BinderException, duckdb.IOException) as exc:
-            # DuckDB could not read the file as a whole (encoding, ragged CSV, ...): the
-            # Python readers decide what each record is.
-            if isinstance(exc, duckdb.IOException) and not Path(leads_path).is_file():
-                raise InputError(f"{leads_path}: no such file") from None
-            return RunDetails(_python_run(model, leads_path, events_path, as_of, output_format, output_path), None)
+        except (duckdb.Error, _PythonReads):
+            # DuckDB could not read the file as a whole, or would read it otherwise than the
+            # Python readers (encoding, ragged CSV, a quote never closed, ...): the Python
+            # readers decide what each record is.
+            return RunDetails(_python_run(model, source.path, events_path, as_of, output_format, output_path,
+                                          csv_options, source.kind), None)
         summary = run_.write(output_format, output_path)
         return RunDetails(summary, run_.python_records)
     raise AssertionError("unreachable")
+
+
+class _PythonReads(Exception):
+    """The leads or events file is one DuckDB would read otherwise than the Python readers."""
+
+
+def _spool(stream: IO[bytes], suffix: str, stack: ExitStack) -> str:
+    """A temporary copy of a stream (stdin, a pipe), removed when the run ends."""
+    handle, temp = tempfile.mkstemp(suffix=suffix)
+    stack.callback(os.unlink, temp)
+    with os.fdopen(handle, "wb") as out:
+        while chunk := stream.read(1 << 20):
+            out.write(chunk)
+    return temp
+
+
+def _readable_path(path: str, suffix: str, stack: ExitStack) -> str:
+    """A path DuckDB can scan: the file itself, or a spooled copy of a pipe (`<(cat leads.jsonl)`)."""
+    try:
+        if Path(path).is_file():
+            return path
+        if Path(path).is_dir():
+            raise InputError(f"{path}: is a directory")
+        if not Path(path).exists():
+            raise InputError(f"{path}: no such file")
+        with open(path, "rb") as stream:
+            return _spool(stream, suffix, stack)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
 
 
 def _input_of(path: str, stack: ExitStack) -> _Input | None:
     """What DuckDB reads; None when the Python readers handle the file (a .json array)."""
     if path == "-":
         # stdin: spool to a temporary file so DuckDB can scan it
-        handle, temp = tempfile.mkstemp(suffix=".jsonl")
-        stack.callback(os.unlink, temp)
-        with os.fdopen(handle, "wb") as out:
-            while chunk := sys.stdin.buffer.read(1 << 20):
-                out.write(chunk)
-        return _Input("jsonl", temp)
-    if not Path(path).is_file():
-        raise InputError(f"{path}: no such file")
-    if Path(path).suffix.lower() == ".parquet":
-        return _Input("parquet", path)
-    kind = lead_format(path)
+        return _Input("jsonl", _spool(sys.stdin.buffer, ".jsonl", stack), path)
+    kind = "parquet" if Path(path).suffix.lower() == ".parquet" else lead_format(path)
     if kind == "json":
+        if not Path(path).exists():
+            raise InputError(f"{path}: no such file")
         return None
-    return _Input(kind, path)
+    return _Input(kind, _readable_path(path, "." + kind, stack), path)
 
 
 # ---- small sqlglot helpers ---------------------------------------------------------------------
@@ -237,8 +266,11 @@ class _Run:
     """Tables of one run: lr_raw (records), lr_typed (accepted records), lr_events."""
 
     def __init__(self, model: m.CheckedModel, con: duckdb.DuckDBPyConnection, source: _Input,
-                 events_path: str | None, as_of: dt.datetime) -> None:
+                 events_path: str | None, as_of: dt.datetime, csv_options: CsvOptions = DEFAULT_CSV) -> None:
         self.model = model
+        self.csv_options = csv_options
+        # a CSV header name -> the name of its column in lr_raw
+        self.csv_columns: dict[str, str] = {}
         self.con = con
         self.source = source
         self.events_path = events_path
@@ -275,16 +307,15 @@ class _Run:
             if renumber:
                 con.execute("DROP TABLE lr_numbers")
         elif kind == "csv":
-            reader = exp.func("read_csv", path, exp.EQ(this=exp.var("all_varchar"), expression=exp.true()),
-                              exp.EQ(this=exp.var("header"), expression=exp.true()),
-                              exp.EQ(this=exp.var("null_padding"), expression=exp.true()),
-                              exp.EQ(this=exp.var("encoding"), expression=_s("utf-8")))
-            select = exp.select(record, exp.Star()).from_(reader)
+            header = _csv_header(self.source.path, self.source.shown, self.model, self.csv_options)
+            wanted = [*self.model.fields, "id", "events"]
+            kept = {name: f"c{index}" for index, name in enumerate(header) if name in wanted}
+            reader = _csv_reader(self.source.path, len(header), self.csv_options)
+            select = exp.select(record, *[exp.alias_(exp.column(column), name, quoted=True)
+                                          for name, column in kept.items()]).from_(reader)
             con.execute(_sql(exp.Create(this=exp.to_table("lr_raw"), kind="TABLE", expression=select)))
-            self.columns = [row[0] for row in con.execute("DESCRIBE lr_raw").fetchall()]
-            names = [c for c in self.columns if c != "lr_record"]
-            if len(set(names)) != len(names) or any(c.startswith("column") and c[6:].isdigit() for c in names):
-                raise duckdb.InvalidInputException("CSV header needs the Python reader")
+            _check_cell_sizes(con, list(kept))
+            self.columns = ["lr_record", *kept]
         else:
             select = exp.select(record, exp.Star()).from_(exp.func("read_parquet", path))
             con.execute(_sql(exp.Create(this=exp.to_table("lr_raw"), kind="TABLE", expression=select)))
@@ -373,17 +404,17 @@ class _Run:
     def _load_events_file(self) -> None:
         if self.events_path is None:
             return
-        reader = exp.func("read_csv", _s(self.events_path),
-                          exp.EQ(this=exp.var("all_varchar"), expression=exp.true()),
-                          exp.EQ(this=exp.var("header"), expression=exp.true()),
-                          exp.EQ(this=exp.var("null_padding"), expression=exp.true()))
+        header = [name.strip() for name in _csv_header(self.events_path, self.events_path, None, self.csv_options)]
+        if any(header.count(name) != 1 for name in ("lead_id", "type", "at")):
+            raise _PythonReads("the events header: the Python reader words the problem")
+        reader = _csv_reader(self.events_path, len(header), self.csv_options)
         declared = [_s(e) for e in self.model.events] or [_s("")]
         select = (
             exp.select(
                 exp.alias_(exp.Window(this=exp.RowNumber()), "lr_order"),
-                exp.alias_(_col("lead_id"), "lr_key"),
-                exp.alias_(_col("type"), "lr_type"),
-                exp.alias_(_col("at"), "lr_at"),
+                exp.alias_(exp.column(f"c{header.index('lead_id')}"), "lr_key"),
+                exp.alias_(exp.column(f"c{header.index('type')}"), "lr_type"),
+                exp.alias_(exp.column(f"c{header.index('at')}"), "lr_at"),
             )
             .from_(reader)
         )
@@ -423,6 +454,10 @@ class _Run:
             checks.append(
                 exp.or_(events_type.is_(exp.null()), events_type.copy().isin(_s("NULL"), _s("ARRAY")))
             )
+        elif "events" in self.columns:
+            # a CSV cell or a Parquet value under `events` is read by the Python readers:
+            # text is not a list of events there, and a Parquet list is checked event by event
+            checks.append(_col("events").is_(exp.null()))
         # Only records whose checks all hold *and* are true (not NULL) are accepted.
         accepted_all = exp.func("coalesce", exp.and_(*checks) if checks else exp.true(), exp.false())
         projections.append(exp.alias_(accepted_all, "lr_accepted"))
@@ -759,13 +794,13 @@ class _Run:
 
     def _raw_records(self, wanted: set[int]) -> Iterator[tuple[int, Any]]:
         """The wanted records exactly as the Python readers see them (events attached)."""
-        events = read_events_csv(self.events_path, self.model) if self.events_path else None
+        events = read_events_csv(self.events_path, self.model, self.csv_options) if self.events_path else None
         kind = self.source.kind
         if kind == "parquet":
             records: Iterator[Any] = self._parquet_records()
         elif kind == "csv":
-            stream = open(self.source.path, newline="", encoding="utf-8-sig")  # noqa: SIM115
-            records = _closing(read_csv(stream, self.model), stream)
+            stream = open(self.source.path, "rb")  # noqa: SIM115
+            records = _closing(read_csv(stream, self.model, self.csv_options, self.source.shown), stream)
         else:
             records = self._jsonl_records(wanted)
         if events:
@@ -798,7 +833,14 @@ class _Run:
         names = [d[0] for d in cursor.description or []]
         while batch := cursor.fetchmany(_FETCH):
             for row in batch:
-                yield {name: _json_like(value) for name, value in zip(names, row, strict=True) if value is not None}
+                record = {name: _json_like(value) for name, value in zip(names, row, strict=True) if value is not None}
+                events = record.get("events")
+                if isinstance(events, str) and events.lstrip().startswith("["):
+                    # Parquet has no JSON type: events written as JSON text are read as that JSON
+                    parsed = parse_json_line(events)
+                    if isinstance(parsed, list):
+                        record["events"] = parsed
+                yield record
 
     def _line_query(self) -> exp.Select:
         """JSON text of each accepted record, built from the result columns."""
@@ -987,7 +1029,12 @@ def _scale(type_name: str) -> int:
 
 
 def _json_like(value: Any) -> Any:
-    """A Parquet value as the JSON value it stands for (dates and times as ISO text)."""
+    """A Parquet value as the JSON value it stands for (dates and times as ISO text), inside
+    lists and structs too (`events` as a list of `{type, at}` structs)."""
+    if isinstance(value, list):
+        return [_json_like(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _json_like(item) for key, item in value.items() if item is not None}
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=dt.timezone.utc)
@@ -999,6 +1046,64 @@ def _json_like(value: Any) -> Any:
     return value
 
 
+# The csv module's cell limit: a longer cell makes its record an error record in Python.
+_CSV_CELL_LIMIT = 131072
+
+
+def _csv_header(path: str, shown: str, model: m.CheckedModel | None, options: CsvOptions) -> list[str]:
+    """The header of a CSV file DuckDB may read, checked by the Python reader (a bad header is
+    an `InputError` here, before any output). `_PythonReads` when DuckDB would read the file
+    otherwise than the Python reader: not UTF-8, a non-ASCII or one-column layout, a header
+    that is not the first line alone, or a space beside a quote that opens or closes a cell
+    (DuckDB drops such spaces, the csv module keeps them), bytes that are not UTF-8 in a
+    column no query reads."""
+    if options.encoding != "utf-8" or not options.delimiter.isascii():
+        raise _PythonReads("encoding or delimiter")
+    with open(path, "rb") as stream:
+        rows = csv_rows(stream, options)
+        if model is not None:
+            header = read_csv_header(rows, model, shown, options)
+        else:
+            first = next(rows, None)
+            header = None if first is None or isinstance(first[1], str) else first[1]
+        if header is None or len(header) < 2 or any("\r" in n or "\n" in n for n in header):
+            raise _PythonReads("header")
+        stream.seek(0)
+        delim = re.escape(options.delimiter.encode("ascii"))
+        spaced_quote = re.compile(b'(?:^|' + delim + b') +"|" +(?:' + delim + b"|\r|\n|$)")
+        for line in stream:
+            if (b' "' in line or b'" ' in line) and spaced_quote.search(line):
+                raise _PythonReads("a space beside a quote")
+            if not line.isascii():
+                # DuckDB checks the text of the columns a query reads only
+                try:
+                    line.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise _PythonReads("not UTF-8") from None
+    return header
+
+
+def _csv_reader(path: str, width: int, options: CsvOptions) -> exp.Expr:
+    """`read_csv` with nothing guessed: the header's width as columns c0.. (all text), the
+    delimiter given, `"` quotes doubled inside quotes, every row as wide as the header."""
+    columns = exp.Struct(expressions=[exp.PropertyEQ(this=exp.to_identifier(f"c{i}"), expression=_s("VARCHAR"))
+                                      for i in range(width)])
+    options_ = {"columns": columns, "header": exp.true(), "auto_detect": exp.false(),
+                "delim": _s(options.delimiter), "quote": _s('"'), "escape": _s('"'), "strict_mode": exp.true(),
+                "null_padding": exp.false(), "encoding": _s("utf-8")}
+    return exp.func("read_csv", _s(path), *[exp.EQ(this=exp.var(k), expression=v) for k, v in options_.items()])
+
+
+def _check_cell_sizes(con: duckdb.DuckDBPyConnection, columns: list[str]) -> None:
+    if not columns:
+        return
+    longest = exp.func("greatest", *[_f("coalesce", exp.func("length", _col(c)), _n(0)) for c in columns]) \
+        if len(columns) > 1 else _f("coalesce", exp.func("length", _col(columns[0])), _n(0))
+    found = con.execute(_sql(exp.select(exp.func("max", longest)).from_("lr_raw"))).fetchone()
+    if found is not None and found[0] is not None and int(found[0]) > _CSV_CELL_LIMIT:
+        raise _PythonReads("a cell over the csv module's limit")
+
+
 def _closing(records: Iterator[Any], handle: Any) -> Iterator[Any]:
     try:
         yield from records
@@ -1007,17 +1112,21 @@ def _closing(records: Iterator[Any], handle: Any) -> Iterator[Any]:
 
 
 def _python_run(model: m.CheckedModel, leads_path: str, events_path: str | None, as_of: dt.datetime,
-                output_format: str, output_path: str | None) -> EvalSummary:
-    """The whole file through the Python readers and engine (files DuckDB does not read)."""
+                output_format: str, output_path: str | None, csv_options: CsvOptions = DEFAULT_CSV,
+                kind: str | None = None) -> EvalSummary:
+    """The whole file through the Python readers and engine (files DuckDB does not read).
+    `kind`: the format of `leads_path` when its name does not tell it (a spooled copy)."""
     from leadrules.engine.python import compile_model
     from leadrules.io.leads import read_leads
 
-    if output_format == "parquet":
-        raise InputError("--format parquet needs a CSV, JSON Lines or Parquet leads file")
+    if output_format == "parquet" or kind == "parquet":
+        raise InputError("this Parquet file cannot be read" if kind == "parquet"
+                         else "--format parquet needs a CSV, JSON Lines or Parquet leads file")
     evaluator = compile_model(model)
     count = invalid = 0
     counter = TallyCounter()
-    with read_leads(leads_path, model, events_path) as records, open_output(output_path) as stream:
+    with read_leads(leads_path, model, events_path, csv_options=csv_options) as records, \
+            open_output(output_path) as stream:
         writer = WRITERS[output_format](stream, model)
         for record in evaluator.evaluate_many(records, as_of):
             count += 1

@@ -1,0 +1,41 @@
+"""Running `leadrules eval` with each engine on the same input file and holding them to one answer."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from engine_helpers import AS_OF_TEXT, run_cli
+
+ENGINES = ("python", "duckdb")
+
+
+def eval_with(engine: str, rules: Path, leads: Path | str, *options: str) -> subprocess.CompletedProcess[str]:
+    return run_cli("eval", str(rules), str(leads), "--as-of", AS_OF_TEXT, "--engine", engine, *options)
+
+
+def eval_both(rules: Path, leads: Path | str, *options: str,
+              engines: tuple[str, ...] = ENGINES) -> subprocess.CompletedProcess[str]:
+    """Run every engine on the same input; their exit status, output and messages must be
+    identical. Returns the Python engine's run."""
+    runs = {engine: eval_with(engine, rules, leads, *options) for engine in engines}
+    first = runs[engines[0]]
+    for engine, run in runs.items():
+        assert (run.returncode, run.stdout, run.stderr) == (first.returncode, first.stdout, first.stderr), engine
+    return first
+
+
+def records(text: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def result(lead_id: Any, stage: str, scores: dict[str, int], route: str | None = None) -> dict[str, Any]:
+    """An output record of a valid lead of the intake ruleset (no disqualifiers, no bands)."""
+    return {"id": lead_id, "stage": stage, "disqualified": False, "reasons": [], "blocked": [], "scores": scores,
+            "bands": {}, "route": route}
+
+
+def error(lead_id: Any, record: int, field: str | None, message: str) -> dict[str, Any]:
+    return {"id": lead_id, "error": {"record": record, "field": field, "message": message}}
