@@ -68,7 +68,8 @@ def test_fifo_reader_receives_the_output(tmp_path: Path, engine: str, fmt: str) 
         with open(fifo, "rb") as reader:
             received.append(reader.read())
 
-    reader_thread = threading.Thread(target=read_all)
+    # a daemon: if the FIFO were replaced by a file, the reader would wait forever for a writer
+    reader_thread = threading.Thread(target=read_all, daemon=True)
     reader_thread.start()
     result = run(*eval_args(engine, fifo, fmt))
     reader_thread.join(timeout=60)
