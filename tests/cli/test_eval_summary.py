@@ -173,3 +173,12 @@ def test_long_lists_are_cut_to_one_screen() -> None:
 def test_terminal_safe() -> None:
     assert terminal_safe("plain é") == "plain é"
     assert terminal_safe("a\x1bb\nc\u2028d\x85e\U000e0001") == "a\\x1bb\\nc\\u2028d\\x85e\\U000e0001"
+
+
+@pytest.mark.parametrize("engine", ["python", "duckdb"])
+def test_summary_with_results_on_standard_output(engine: str) -> None:
+    result = run("eval", str(RULES), str(LEADS), "--as-of", AS_OF, "--engine", engine, "--summary")
+    assert result.returncode == 3
+    assert len(result.stdout.splitlines()) == 10
+    expected = PROJECTFLOW_SUMMARY.format(out="").replace("; results in \n", "; results on standard output\n")
+    assert result.stderr == expected

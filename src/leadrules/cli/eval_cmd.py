@@ -163,7 +163,7 @@ def command(ruleset: str, leads: str | None, as_of_text: str | None, events_path
         summary = _run_python(model, leads, events_path, as_of, output_format, output_path, explain, csv_reading,
                               show_progress=not quiet, tally=show_summary)
     if show_summary and summary.tally is not None:
-        destination = "standard output" if output_path in (None, "-") else str(output_path)
+        destination = None if output_path in (None, "-") else str(output_path)
         sys.stdout.flush()  # results on a terminal come before the summary
         click.echo(render_summary(summary.tally, destination), err=True, nl=False)
     sys.exit(EXIT_INVALID if summary.invalid else EXIT_OK)

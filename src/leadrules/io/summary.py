@@ -141,10 +141,12 @@ def _block(title: str, entries: tuple[tuple[str, int], ...], width: int) -> list
     return lines
 
 
-def render_summary(tally: ResultTally, destination: str) -> str:
-    """The summary text (ending in a line break) for results written to `destination`."""
+def render_summary(tally: ResultTally, destination: str | None) -> str:
+    """The summary text (ending in a line break) for results written to the file `destination`
+    (None: standard output)."""
     width = len(str(tally.records))
-    head = f"{tally.records} record(s) evaluated, {tally.invalid} invalid; results in {terminal_safe(destination)}"
+    where = "on standard output" if destination is None else f"in {terminal_safe(destination)}"
+    head = f"{tally.records} record(s) evaluated, {tally.invalid} invalid; results {where}"
     lines = [head]
     lines += _block("stages:", tally.stages, width)
     lines += _block("disqualified by:", tally.reasons, width)
