@@ -239,3 +239,30 @@ def test_test_as_of(tmp_path: Path, text: str, expected: dt.datetime | None) -> 
         return
     result = run_paths([str(path)])
     assert (result.passed, result.failed, result.ok) == (1, 0, True)
+
+
+def test_events_file_at_in_both_engines(field_rules: Path, tmp_path: Path) -> None:
+    kept = [(number, text, instant) for number, (text, instant) in enumerate(CASES) if _in_csv(text)]
+    leads = tmp_path / "leads.csv"
+    leads.write_text("id,seen\n" + "".join(f"e{number},\n" for number, _, _ in kept), encoding="utf-8")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["lead_id", "type", "at"])
+    for number, text, _ in kept:
+        writer.writerow([f"e{number}", "visit", text])
+    events = tmp_path / "events.csv"
+    events.write_text(out.getvalue(), encoding="utf-8")
+    outputs = {}
+    for engine in ("python", "duckdb"):
+        result = _invoke("eval", str(field_rules), str(leads), "--events", str(events), "--as-of", AS_OF_TEXT,
+                         "--engine", engine)
+        assert result.exit_code == 3, result.output
+        outputs[engine] = result.stdout
+    assert outputs["duckdb"] == outputs["python"]
+    by_id = {record["id"]: record for record in map(json.loads, outputs["python"].splitlines())}
+    for number, text, instant in kept:
+        record = by_id[f"e{number}"]
+        if instant is None:
+            assert record["error"]["field"] == "events", text
+        else:
+            assert record["scores"] == _expected_scores(None, 1), text
