@@ -26,9 +26,13 @@ import z3
 
 from leadrules import model as m
 
-__all__ = ["Encoding", "Cond", "Val", "encode", "real", "EPOCH"]
+__all__ = ["Encoding", "Cond", "Val", "encode", "real", "EPOCH", "TextUses", "text_uses", "used_windows"]
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
+# per text source (("field", name), ("domain", email field), ("band", name)): see `_text_uses`
+TextUses = dict[tuple[str, str], set[str] | None]
 
 
 def real(value: Decimal | int | Fraction) -> z3.ArithRef:
@@ -394,18 +398,31 @@ def _capped(points: z3.ArithRef, cap: Decimal | None) -> z3.ArithRef:
     return z3.If(points > limit, limit, z3.If(points < -limit, -limit, points))
 
 
-def encode(model: m.CheckedModel) -> Encoding:
-    """Build the variables, validity constraints and definitions of a model."""
+def encode(model: m.CheckedModel, *, scope: str = "", text_uses: TextUses | None = None,
+           windows: dict[str, set[int | None]] | None = None,
+           private_fields: frozenset[str] = frozenset()) -> Encoding:
+    """Build the variables, validity constraints and definitions of a model.
+
+    z3 constants are identified by name, so two encodings share every field and event-count
+    variable of the same name. Comparing two versions of a ruleset (`leadrules diff`) relies
+    on that: it passes the same `text_uses` and `windows` (the union of both versions', so
+    that text encodings and window chains agree), a `scope` that keeps each version's score
+    variables apart, and the fields whose meaning differs between the versions as
+    `private_fields` (their variables are named within `scope` too)."""
     enc = Encoding(model)
-    uses = _text_uses(model)
+    uses = _text_uses(model) if text_uses is None else text_uses
     for name, f in model.fields.items():
-        enc.fields[name] = _field_vars(enc, f, uses)
+        enc.fields[name] = _field_vars(enc, f, uses, scope + name if name in private_fields else name)
     for name, band in model.bands.items():
         literals = uses.get(("band", name))
         if literals is not None:
             labels = tuple(dict.fromkeys(e.label for e in band.entries))
             enc.band_labels[name] = (*labels, _other(labels))
-    for event, seconds in _used_windows(model).items():
+    used = _used_windows(model)
+    for event, extra in (windows or {}).items():
+        if event in used:
+            used[event] |= extra
+    for event, seconds in used.items():
         ordered = sorted((s for s in seconds if s is not None))
         chain: list[z3.ArithRef] = []
         enc.event_windows[event] = [*ordered, None]
@@ -420,18 +437,18 @@ def encode(model: m.CheckedModel) -> Encoding:
         if kind == "condition":
             enc._conditions[name] = enc.cond(model.conditions[name].expr)
         elif kind == "score":
-            _define_score(enc, model.scores[name])
+            _define_score(enc, model.scores[name], scope)
     # scores and conditions not reached by `order` (none expected) are defined lazily here
     for name, score in model.scores.items():
         if name not in enc.scores:
-            _define_score(enc, score)
+            _define_score(enc, score, scope)
     for name, condition in model.conditions.items():
         if name not in enc._conditions:
             enc._conditions[name] = enc.cond(condition.expr)
     return enc
 
 
-def _define_score(enc: Encoding, score: m.Score) -> None:
+def _define_score(enc: Encoding, score: m.Score, scope: str = "") -> None:
     total: z3.ArithRef = z3.RealVal(0)
     for rule in score.rules:
         points = real(rule.points)
@@ -448,13 +465,15 @@ def _define_score(enc: Encoding, score: m.Score) -> None:
         total = z3.If(total < real(score.minimum), real(score.minimum), total)
     if score.maximum is not None:
         total = z3.If(total > real(score.maximum), real(score.maximum), total)
-    variable = z3.Real(f"score:{score.name}")
+    variable = z3.Real(f"{scope}score:{score.name}")
     enc.base.append(variable == total)
     enc.scores[score.name] = variable
 
 
-def _field_vars(enc: Encoding, f: m.Field, uses: dict[tuple[str, str], set[str] | None]) -> FieldVars:
-    name = f.name
+def _field_vars(enc: Encoding, f: m.Field, uses: TextUses, var_name: str | None = None) -> FieldVars:
+    # `name` names the z3 variables; the text uses are looked up by the field's own name
+    name = f.name if var_name is None else var_name
+    field_name = f.name
     present = z3.Bool(f"present:{name}") if f.optional else z3.BoolVal(True)
     value: z3.ExprRef
     if f.kind in ("integer", "date", "timestamp"):
@@ -478,11 +497,11 @@ def _field_vars(enc: Encoding, f: m.Field, uses: dict[tuple[str, str], set[str] 
         enc.base.append(z3.And(value >= low, value <= high))
     if f.kind not in ("text", "email", "choice"):
         return FieldVars(f, present, value)
-    raw_literals = uses.get(("field", name), set())
-    domain_literals = uses.get(("domain", name), set())
-    reads_domain = ("domain", name) in uses
+    raw_literals = uses.get(("field", field_name), set())
+    domain_literals = uses.get(("domain", field_name), set())
+    reads_domain = ("domain", field_name) in uses
     # the text itself matters unless it is only tested for presence
-    reads_raw = ("field", name) in uses and raw_literals != set()
+    reads_raw = ("field", field_name) in uses and raw_literals != set()
     # `.domain` read as a string (a text test, a computed comparison) is a suffix of the
     # email's text, so the text is a string too, never an index
     string_domain = reads_domain and domain_literals is None
@@ -557,7 +576,7 @@ def _is_label(code: z3.ExprRef, labels: tuple[str, ...], literals: tuple[str, ..
     return z3.Or([code == i for i in indices]) if indices else z3.BoolVal(False)
 
 
-def _text_uses(model: m.CheckedModel) -> dict[tuple[str, str], set[str] | None]:
+def _text_uses(model: m.CheckedModel) -> TextUses:
     """Per text source (("field", name), ("domain", email field), ("band", name)) that the
     rules read: the literals it is compared with when it is only ever compared with literals
     (`==`, `!=`, `in`) or tested for presence, else None (it needs the string encoding)."""
@@ -610,3 +629,13 @@ def _text_uses(model: m.CheckedModel) -> dict[tuple[str, str], set[str] | None]:
             else:
                 stack.append(child)
     return uses
+
+
+def text_uses(model: m.CheckedModel) -> TextUses:
+    """How the rules read each text source (see `_text_uses`)."""
+    return _text_uses(model)
+
+
+def used_windows(model: m.CheckedModel) -> dict[str, set[int | None]]:
+    """Per declared event: the window lengths (seconds; None for all time) it is counted over."""
+    return _used_windows(model)
