@@ -28,6 +28,7 @@ _COMMANDS = {
     "test": "leadrules.cli.test_cmd",
     "fmt": "leadrules.cli.fmt_cmd",
     "export": "leadrules.cli.export_cmd",
+    "doc": "leadrules.cli.doc_cmd",
     "diff": "leadrules.cli.diff_cmd",
 }
 
