@@ -1,0 +1,1 @@
+"""`leadrules diff`: what a rule change does (semantic verdicts with witnesses, impact on leads)."""
