@@ -245,7 +245,8 @@ def comment_paragraphs(comments: Sequence[ast.Comment]) -> tuple[str, ...]:
         current.append(text)
     if current:
         paragraphs.append(current)
-    return tuple(" ".join(lines) for lines in paragraphs)
+    # prose starts with a capital letter, as a comment written as a short note may not
+    return tuple(text[:1].upper() + text[1:] for text in (" ".join(lines) for lines in paragraphs))
 
 
 # ---- values ------------------------------------------------------------------------------------

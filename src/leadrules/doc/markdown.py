@@ -133,7 +133,7 @@ def render_markdown(doc: Document) -> str:
     facts.append(f"source {code(doc.file_name)}")
     out += [" · ".join(facts) + ".", ""]
     if doc.description:
-        out += [f"> {escape(doc.description)}", ""]
+        out += [f"> {escape(doc.description, line_start=True)}", ""]
     out += _paragraphs(doc.intro)
 
     out += ["## Funnel", ""]
@@ -204,7 +204,8 @@ def render_markdown(doc: Document) -> str:
         if route.fallback:
             out += [escape(route.fallback, line_start=True), ""]
     if doc.unrouted:
-        names = ", ".join(escape(s) for s in doc.unrouted)
+        shown = [escape(s) for s in doc.unrouted]
+        names = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
         out += [f"Leads in {names} get no route.", ""]
 
     out += ["## Handoff", ""]

@@ -231,7 +231,7 @@ def _negation(operand: m.Expr, hints: Phrasing, parent: int) -> str:
     if isinstance(operand, m.ConditionValue):
         return f"it does not meet the {name_words(operand.condition)} condition"
     if isinstance(operand, m.FieldValue) and operand.type == "boolean":
-        return f"its {name_words(operand.field)} is false"
+        return f"{name_words(operand.field)} is false"
     if isinstance(operand, m.Const) and isinstance(operand.value, bool):
         return condition_words(m.Const(not operand.value, "boolean", operand.span), hints, parent)
     if isinstance(operand, m.Not):
@@ -247,7 +247,8 @@ def condition_words(expr: m.Expr, phrasing: Phrasing | None = None, parent: int 
             return "always" if expr.value else "never"
         return f"{show_value(expr.value)} is true"
     if isinstance(expr, m.FieldValue):
-        return f"its {name_words(expr.field)} is true"
+        # a boolean field is a flag: "unsubscribed is true" (no "its": the name is the statement)
+        return f"{name_words(expr.field)} is true"
     if isinstance(expr, m.ConditionValue):
         return f"it meets the {name_words(expr.condition)} condition"
     if isinstance(expr, m.HasEvent):
