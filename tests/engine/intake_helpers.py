@@ -39,3 +39,42 @@ def result(lead_id: Any, stage: str, scores: dict[str, int], route: str | None =
 
 def error(lead_id: Any, record: int, field: str | None, message: str) -> dict[str, Any]:
     return {"id": lead_id, "error": {"record": record, "field": field, "message": message}}
+
+
+def python_engine_text(model: Any, leads: Path) -> str:
+    """What `eval --engine python` writes for a leads file, in process; a stopping error as
+    `error: ...`."""
+    import io
+
+    from engine_helpers import AS_OF
+
+    from leadrules.engine.python import compile_model
+    from leadrules.errors import InputError
+    from leadrules.io.leads import WRITERS, read_leads
+
+    evaluator = compile_model(model)
+    stream = io.StringIO()
+    writer = WRITERS["jsonl"](stream, model)
+    try:
+        with read_leads(str(leads), model) as leads_records:
+            for record in evaluator.evaluate_many(leads_records, AS_OF):
+                writer.write(record)
+    except InputError as exc:
+        return f"error: {exc}"
+    writer.close()
+    return stream.getvalue()
+
+
+def duckdb_engine_text(model: Any, leads: Path, out: Path) -> tuple[str, bool]:
+    """What `eval --engine duckdb` writes for a leads file, in process, and whether DuckDB
+    read the file itself (rather than handing it whole to the Python readers)."""
+    from engine_helpers import AS_OF
+
+    from leadrules.engine.sql.duckdb_engine import run_detailed
+    from leadrules.errors import InputError
+
+    try:
+        details = run_detailed(model, str(leads), None, AS_OF, "jsonl", str(out))
+    except InputError as exc:
+        return f"error: {exc}", False
+    return out.read_text(encoding="utf-8"), details.python_records is not None
