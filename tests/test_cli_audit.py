@@ -143,7 +143,8 @@ def test_command_list_shows_whole_summaries(work: Path) -> None:
     assert done.returncode == 0
     listing = done.stdout.split("Commands:\n", 1)[1]
     assert "..." not in listing
-    assert [line.split()[0] for line in listing.splitlines()] == ["check", "eval", "explain", "test", "fmt", "export"]
+    assert [line.split()[0] for line in listing.splitlines()] == ["check", "eval", "explain", "test", "fmt", "export",
+                                                                   "diff"]
 
 
 @pytest.mark.parametrize("engine", ["python", "duckdb"])

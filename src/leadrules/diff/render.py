@@ -332,17 +332,22 @@ def render_markdown(report: DiffReport) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _name(value: Any) -> str:
+    """A stage, route or band label as a table heading: no route or band is `(none)`."""
+    return "(none)" if value is None else str(value)
+
+
 def _matrix_markdown(t: Transitions, title: str) -> list[str]:
     olds = list(dict.fromkeys(a for a, _, _, _ in sorted(t.cells(), key=lambda c: str(c[0]))))
     news = list(dict.fromkeys(b for _, b, _, _ in sorted(t.cells(), key=lambda c: str(c[1]))))
-    lines = [f"| {title}: old ↓ new → | " + " | ".join(_md(show(b)) for b in news) + " |",
+    lines = [f"| {title}: old ↓ new → | " + " | ".join(_md(_name(b)) for b in news) + " |",
              "|---|" + "---|" * len(news)]
     for a in olds:
         row = []
         for b in news:
             n = t.counts.get((a, b), 0)
             row.append(("**" + str(n) + "**" if a != b and n else str(n)) if n else "")
-        lines.append(f"| {_md(show(a))} | " + " | ".join(row) + " |")
+        lines.append(f"| {_md(_name(a))} | " + " | ".join(row) + " |")
     return lines
 
 
