@@ -159,7 +159,7 @@ def test_rule_file_text_cannot_inject_markup(tmp_path: Path, run_cli: Callable[.
     assert not re.search(r"(?<!\\)\*[^\s*]", prose.replace("**", ""))
     assert not re.search(r"(?<!\\)\[", prose)
     assert r"\<script\>alert(1)\</script\>" in prose
-    assert r'| 1 |  | +5 | when its role is "a\|b" |  | Note \| with \<script\>x\</script\> |' in prose
+    assert r'| 1 |  | +5 | when its role is "a\|b" |  | note \| with \<script\>x\</script\> |' in prose
     assert "# evil" in prose and "> \\# heading? \\| cell" in prose
     assert "Leads in Lead and Disqualified get no route." in prose
     # the lead's value "```" does not close the fence of its worked example

@@ -210,10 +210,14 @@ class _Comments:
         self._add(statement, comment)
 
     def notes(self, node: ast.Node) -> tuple[str, ...]:
-        return comment_paragraphs(self.attached.get(id(node), ()))
+        """Paragraphs of prose; each starts with a capital letter, as a comment written as a
+        short note may not."""
+        paragraphs = comment_paragraphs(self.attached.get(id(node), ()))
+        return tuple(text[:1].upper() + text[1:] for text in paragraphs)
 
     def note(self, node: ast.Node) -> str | None:
-        paragraphs = self.notes(node)
+        """One line for a table cell or beside a list entry, as the author wrote it."""
+        paragraphs = comment_paragraphs(self.attached.get(id(node), ()))
         return " ".join(paragraphs) if paragraphs else None
 
 
@@ -245,8 +249,7 @@ def comment_paragraphs(comments: Sequence[ast.Comment]) -> tuple[str, ...]:
         current.append(text)
     if current:
         paragraphs.append(current)
-    # prose starts with a capital letter, as a comment written as a short note may not
-    return tuple(text[:1].upper() + text[1:] for text in (" ".join(lines) for lines in paragraphs))
+    return tuple(" ".join(lines) for lines in paragraphs)
 
 
 # ---- values ------------------------------------------------------------------------------------

@@ -192,14 +192,14 @@ def render_markdown(doc: Document) -> str:
         if len(route.rows) == 1 and route.rows[0].when is None:
             row = route.rows[0]
             note = f" ({escape(row.note)})" if row.note else ""
-            out += [f"Every lead here goes to **{escape(row.target)}**.{note}", ""]
+            out += [f"Every lead here goes to **{escape(row.target)}**{note}.", ""]
             continue
         for index, row in enumerate(route.rows, start=1):
             note = f" ({escape(row.note)})" if row.note else ""
             if row.when is None:
-                out.append(f"{index}. Otherwise to **{escape(row.target)}**.{note}")
+                out.append(f"{index}. Otherwise to **{escape(row.target)}**{note}.")
             else:
-                out.append(f"{index}. To **{escape(row.target)}** when {escape(row.when)}.{note}")
+                out.append(f"{index}. To **{escape(row.target)}** when {escape(row.when)}{note}.")
         out.append("")
         if route.fallback:
             out += [escape(route.fallback, line_start=True), ""]
