@@ -257,3 +257,65 @@ def test_a_tests_file_is_a_usage_error(tmp_path: Path, run_cli: Callable[..., An
     result = run_cli("doc", str(tests_file))
     assert result.exit_code == 2
     assert "a `tests for` file, not a ruleset" in result.stderr
+
+
+def _section(markdown: str, title: str) -> str:
+    start = markdown.index(f"## {title}\n")
+    end = markdown.find("\n## ", start + 1)
+    return markdown[start:] if end < 0 else markdown[start:end + 1]
+
+
+def test_a_ruleset_without_stages_or_routes_says_so(tmp_path: Path, run_cli: Callable[..., Any]) -> None:
+    rules = tmp_path / "tiny.rules"
+    rules.write_text('ruleset "tiny" version "0"\nfield a: integer\nscore s:\n    +1 if a > 1\n', encoding="utf-8")
+    text = run_cli("doc", str(rules)).stdout
+    assert _section(text, "Funnel") == "## Funnel\n\nThis ruleset declares no stages.\n\n"
+    assert "## Stages" not in text
+    assert _section(text, "Routing") == "## Routing\n\nThis ruleset declares no routes.\n\n"
+    assert _section(text, "Handoff") == "## Handoff\n\nThis ruleset has no stages, so no handoff.\n\n"
+    # as `leadrules check tiny.rules`: 0 error(s), 0 warning(s), 0 info
+    assert _section(text, "Lint status") == "## Lint status\n\n`leadrules check` reports no findings.\n"
+
+
+def test_stage_without_criterion_and_scoped_disqualifier(tmp_path: Path, run_cli: Callable[..., Any]) -> None:
+    rules = tmp_path / "t2.rules"
+    rules.write_text('ruleset "t2" version "0"\nfield a: integer\nstages A -> B -> C\nstage C if a > 1\n'
+                     'disqualify x "X" at B if a < 0\nroute C:\n    otherwise to "q"  # everyone\n', encoding="utf-8")
+    text = run_cli("doc", str(rules)).stdout
+    assert _section(text, "Stages") == (
+        "## Stages\n\n"
+        "### 1. A\n\nEvery valid lead starts as A: the entry stage needs no criterion.\n\n"
+        "### 2. B\n\nNo entry criterion is declared for this stage, so no lead reaches it.\n\n"
+        "Blocked by: `x` (a lead that meets one of these stays below B).\n\n"
+        "### 3. C\n\nA lead becomes a C when its a is more than 1.\n\n"
+        "Blocked by: `x` (a lead that meets one of these stays below C).\n\n"
+        "Marketing hands the lead to sales at this stage.\n\n"
+    )
+    assert '    s1 -->|"unless x"| s2\n    s2 --> s3\n```' in text  # no global disqualifier: no Disqualified node
+    assert _section(text, "Routing") == (
+        "## Routing\n\nFor the stage a lead ends in, the first entry that applies gives its route.\n\n"
+        "### C\n\nEvery lead here goes to **q** (everyone).\n\n"
+        "Leads in A and B get no route.\n\n"
+    )
+    assert ("| `x` | X | blocks B and later | its a is less than 0 |  |"
+            in _section(text, "Disqualifiers"))
+    assert "| 3:1 | `LR103` | warning | stage 'B' has no entry criterion, so no lead can reach it |" in text
+
+
+@pytest.mark.slow
+def test_the_template_ships_in_the_wheel(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import zipfile
+
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(REPO)],
+                           capture_output=True, text=True, timeout=300, check=False)
+    if built.returncode != 0 and "hatchling" in built.stderr:
+        pytest.skip("the build backend cannot be fetched on this machine")
+    assert built.returncode == 0, built.stderr
+    (wheel,) = tmp_path.glob("leadrules-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        metadata = archive.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
+    assert "leadrules/doc/templates/doc.html.j2" in names
+    assert "Requires-Dist: jinja2>=3.1" in metadata

@@ -457,7 +457,9 @@ def build_document(module: ast.Module, model: m.CheckedModel, file_name: str,
             fallback = "A lead that matches no entry gets no route."
         routes.append(RouteDoc(stage, tuple(route_rows), fallback, comments.notes(node)))
     routed = {r.stage for r in routes}
-    unrouted = tuple(s for s in (*model.stages, m.DISQUALIFIED) if s not in routed)
+    # Disqualified is a stage a lead can end in only when a global disqualifier exists
+    endings = (*model.stages, m.DISQUALIFIED) if model.global_disqualifiers else model.stages
+    unrouted = tuple(s for s in endings if s not in routed) if routes else ()
 
     condition_nodes = {c.name.name: c for c in by_kind.get(ast.ConditionDecl, [])}
     conditions = tuple(NamedDoc(c.name, condition_words(c.expr, hints), comments.notes(condition_nodes[c.name]))

@@ -137,16 +137,18 @@ def render_markdown(doc: Document) -> str:
     out += _paragraphs(doc.intro)
 
     out += ["## Funnel", ""]
-    funnel = " → ".join(escape(s.name) for s in doc.stages)
-    out += [f"Leads move through {funnel}. A lead's stage is the furthest stage whose criterion it meets "
-            "and that no disqualifier blocks; a lead that meets a global disqualifier is "
-            f"{DISQUALIFIED} instead.", ""]
-    out += _fenced("\n".join(mermaid(doc)), "mermaid") + [""]
-    out += _paragraphs(doc.stages_notes)
-
-    out += ["## Stages", ""]
-    for stage in doc.stages:
-        out += _stage(stage)
+    if doc.stages:
+        funnel = " → ".join(escape(s.name) for s in doc.stages)
+        out += [f"Leads move through {funnel}. A lead's stage is the furthest stage whose criterion it meets "
+                "and that no disqualifier blocks; a lead that meets a global disqualifier is "
+                f"{DISQUALIFIED} instead.", ""]
+        out += _fenced("\n".join(mermaid(doc)), "mermaid") + [""]
+        out += _paragraphs(doc.stages_notes)
+        out += ["## Stages", ""]
+        for stage in doc.stages:
+            out += _stage(stage)
+    else:
+        out += ["This ruleset declares no stages.", ""]
 
     out += ["## Scores", ""]
     if not doc.scores:
@@ -184,7 +186,9 @@ def render_markdown(doc: Document) -> str:
         out += _table(["Code", "Reason", "Applies", "When", "Note"], rows)
 
     out += ["## Routing", ""]
-    if doc.routes:
+    if not doc.routes:
+        out += ["This ruleset declares no routes.", ""]
+    else:
         out += ["For the stage a lead ends in, the first entry that applies gives its route.", ""]
     for route in doc.routes:
         out += [f"### {escape(route.stage)}", ""]
