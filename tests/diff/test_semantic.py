@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from leadrules.diff.semantic import SemanticDiff
 
-from .helpers import BASE, diff, edit, reproduces
+from .helpers import BASE, diff, edit, model, reproduces
 
 
 def verdicts(result: SemanticDiff) -> dict[str, str]:
@@ -197,3 +197,36 @@ def test_score_changed_witness_shows_both_values() -> None:
     assert fit.verdict == "changed"
     old_value, new_value = reproduces(fit.evidence, BASE, new, "fit", "score")
     assert new_value - old_value == 5
+
+
+def test_email_field_made_text_accepts_the_same_records() -> None:
+    new = edit("field email: email", "field email: text")
+    new = edit('email.domain in ["rival.io"]', 'email ends with "@rival.io"', new)
+    result = diff(BASE, new)
+    assert result.key("validity").verdict == "equivalent"
+
+
+def test_one_of_values_reordered_accept_the_same_records() -> None:
+    new = edit('["student", "engineer", "manager", "director"]', '["director", "manager", "engineer", "student"]')
+    assert verdicts(diff(BASE, new)) == ALL_EQUIVALENT
+
+
+def test_integer_field_made_number_changes_validity_only() -> None:
+    new = edit("field employees: integer in 1..100000", "field employees: number in 1..100000")
+    result = diff(BASE, new)
+    assert verdicts(result) == {**ALL_EQUIVALENT, "validity": "changed"}
+    assert reproduces(result.key("validity").evidence, BASE, new, "validity", "validity") == (False, True)
+
+
+def test_sampled_leads_show_a_change_the_solver_is_not_asked_about() -> None:
+    # the fallback used when the solver gives up: a lead built from the mentioned values
+    from leadrules.diff.semantic import _Differ, _Joint
+    from leadrules.engine.python import compile_model
+
+    new = edit("engagement >= 30", "engagement >= 20")
+    old_model, new_model = model(BASE), model(new)
+    differ = _Differ(_Joint(old_model, new_model, 5000), compile_model(old_model), compile_model(new_model))
+    evidence = differ.sampled("stage", "outcome", lambda a, b: a != b)
+    assert evidence is not None
+    reproduces(evidence, BASE, new, "stage", "outcome")
+    assert differ.sampled("fit", "score", lambda a, b: a != b) is None

@@ -26,8 +26,9 @@ import z3
 
 from leadrules import model as m
 from leadrules.diagnostics import Witness
+from leadrules.engine.python import Evaluator, compile_model
 from leadrules.lint.encode import Encoding, FieldVars, TextUses, encode, micros, text_uses, used_windows
-from leadrules.lint.outcome import Judge, Outcome
+from leadrules.lint.samples import Sampler
 from leadrules.lint.witness import AS_OF, AS_OF_TEXT, NotDecimal, build_witness
 from leadrules.source import Span
 
@@ -43,6 +44,7 @@ OUTCOME_KEYS = ("validity", "stage", "disqualified", "reasons", "blocked", "rout
 # a score query over many rules: simplify and eliminate the score definitions first
 # (measured faster than the default solver on funnel queries, see lint/context.py)
 _PREPROCESSED = z3.Then("simplify", "propagate-values", "solve-eqs", "smt")
+_SAMPLES = 128  # leads per version built from the values it mentions, tried when the solver gives up
 
 
 @dataclass(frozen=True)
@@ -324,26 +326,54 @@ def _codes_differ(enc_old: Encoding, old: Sequence[m.Disqualifier],
 @dataclass
 class _Differ:
     joint: _Joint
-    old_judge: Judge
-    new_judge: Judge
+    old_evaluator: Evaluator
+    new_evaluator: Evaluator
+    _samples: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] | None = None
 
-    def evaluate(self, lead: dict[str, Any]) -> tuple[Outcome, Outcome]:
-        return self.old_judge.outcome(lead), self.new_judge.outcome(lead)
+    def evaluate(self, lead: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The output records of a lead under OLD and NEW (the Python engine)."""
+        return self.old_evaluator.evaluate(lead, AS_OF), self.new_evaluator.evaluate(lead, AS_OF)
 
     def shows(self, lead: dict[str, Any], key: str, kind: str,
               check: Callable[[Any, Any], bool]) -> Evidence | None:
         """The witness evaluated with both versions, when it shows what is claimed."""
-        old, new = self.evaluate(lead)
-        if kind != "validity" and not (old.valid and new.valid):
+        return self._judge(lead, *self.evaluate(lead), key, kind, check)
+
+    @staticmethod
+    def _judge(lead: dict[str, Any], old: dict[str, Any], new: dict[str, Any], key: str, kind: str,
+               check: Callable[[Any, Any], bool]) -> Evidence | None:
+        old_valid, new_valid = "error" not in old, "error" not in new
+        if kind != "validity" and not (old_valid and new_valid):
             return None
-        a, b = key_value(old.record, key, kind), key_value(new.record, key, kind)
+        a, b = key_value(old, key, kind), key_value(new, key, kind)
         if not check(a, b):
             return None
         detail = None
         if kind == "validity":
-            rejected = old.record if not old.valid else new.record
-            detail = "{}: {}".format("OLD" if not old.valid else "NEW", rejected["error"].get("message"))
+            rejected = old if not old_valid else new
+            detail = "{}: {}".format("OLD" if not old_valid else "NEW", rejected["error"].get("message"))
         return Evidence(Witness(AS_OF_TEXT, lead), a, b, detail)
+
+    def sampled(self, key: str, kind: str, check: Callable[[Any, Any], bool]) -> Evidence | None:
+        """A lead built from the values either version mentions that shows the difference
+        (samples can show that values differ, never that they cannot)."""
+        if self._samples is None:
+            old_model, new_model = self.joint.old_model, self.joint.new_model
+            olds, news = Sampler(old_model).leads(_SAMPLES), Sampler(new_model).leads(_SAMPLES)
+            leads = [*[_merged(o, n) for o, n in zip(olds, news, strict=True)], *olds, *news]
+            self._samples = []
+            for lead in leads:
+                old, new = self.evaluate(lead)
+                if "error" not in old and "error" not in new:
+                    self._samples.append((lead, old, new))
+        for lead, old, new in self._samples:
+            if self._judge(lead, old, new, key, kind, check) is not None:
+                return self._polish(lead, key, kind, check)
+        return None
+
+    def _polish(self, lead: dict[str, Any], key: str, kind: str, check: Callable[[Any, Any], bool]) -> Evidence | None:
+        holds: Callable[[dict[str, Any]], bool] = lambda c: self.shows(c, key, kind, check) is not None  # noqa: E731
+        return self.shows(self.shrink(self.plain(lead, holds), holds), key, kind, check)
 
     def shrink(self, lead: dict[str, Any], holds: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
         """The lead without the events and optional fields it does not need (one at a time,
@@ -370,17 +400,23 @@ class _Differ:
         status, solution = self.joint.ask(query)
         if status == "unsat":
             return "unsat", None, None
+        why = None
         if status != "sat" or solution is None:
-            return "unknown", None, self.joint.why()
-        witness = self.joint.witness([query], solution)
-        if witness is None:
-            return "unknown", None, "the solver's lead has a number with no short decimal form"
-        evidence = self.shows(witness.lead, key, kind, check)
-        if evidence is None:
-            return "unknown", None, "the lead the solver found does not reproduce the difference when evaluated"
-        holds: Callable[[dict[str, Any]], bool] = lambda c: self.shows(c, key, kind, check) is not None  # noqa: E731
-        lead = self.shrink(self.plain(witness.lead, holds), holds)
-        return "sat", self.shows(lead, key, kind, check), None
+            why = self.joint.why()
+        else:
+            witness = self.joint.witness([query], solution)
+            if witness is None:
+                why = "the solver's lead has a number with no short decimal form"
+            elif self.shows(witness.lead, key, kind, check) is None:
+                why = "the lead the solver found does not reproduce the difference when evaluated"
+            else:
+                return "sat", self._polish(witness.lead, key, kind, check), None
+        # the solver gave no usable answer: a sampled lead that shows the difference still
+        # proves the key changed
+        sampled = self.sampled(key, kind, check)
+        if sampled is not None:
+            return "sat", sampled, None
+        return "unknown", None, why
 
     def plain(self, lead: dict[str, Any], holds: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
         """The lead with texts the solver made up ('', '!0!@.edu') replaced by plain words
@@ -412,6 +448,14 @@ class _Differ:
         return lead
 
 
+def _merged(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """One lead from a lead of each version: OLD's fields and events, and NEW's where OLD has none."""
+    lead = {**new, **old}
+    kinds = {e["type"] for e in old.get("events", [])}
+    lead["events"] = [*old.get("events", []), *(e for e in new.get("events", []) if e["type"] not in kinds)]
+    return lead
+
+
 def _differs(a: Any, b: Any) -> bool:
     return bool(a != b)
 
@@ -419,7 +463,7 @@ def _differs(a: Any, b: Any) -> bool:
 def semantic_diff(old: m.CheckedModel, new: m.CheckedModel, timeout_ms: int = 5000) -> SemanticDiff:
     """Compare two checked versions of a ruleset on every outcome key."""
     joint = _Joint(old, new, timeout_ms)
-    differ = _Differ(joint, Judge(old, AS_OF), Judge(new, AS_OF))
+    differ = _Differ(joint, compile_model(old), compile_model(new))
     keys: list[KeyVerdict] = [_validity(differ)]
     enc_old, enc_new = joint.old, joint.new
 
@@ -491,7 +535,7 @@ def _validity(differ: _Differ) -> KeyVerdict:
     """Validity changes field by field (and for event types declared in one version only)."""
     old, new = differ.joint.old_model, differ.joint.new_model
     changed_fields = [n for n in dict.fromkeys([*old.fields, *new.fields])
-                      if old.fields.get(n) != new.fields.get(n)]
+                      if _accepts(old.fields.get(n)) != _accepts(new.fields.get(n))]
     changed_events = [e for e in dict.fromkeys([*old.events, *new.events])
                       if (e in old.events) != (e in new.events)]
     if not changed_fields and not changed_events:
@@ -518,6 +562,14 @@ def _validity(differ: _Differ) -> KeyVerdict:
                       reason="the field declarations differ but no value accepted by only one version was found")
 
 
+def _accepts(f: m.Field | None) -> tuple[object, ...] | None:
+    """What decides which JSON values a field declaration accepts: an email field takes any
+    string, like a text field; the order of `one of` values does not matter."""
+    if f is None:
+        return None
+    return ("text" if f.kind == "email" else f.kind, f.optional, frozenset(f.choices), f.low, f.high)
+
+
 def _base_lead(differ: _Differ) -> dict[str, Any] | None:
     """A lead valid under both versions (or, when there is none, under one of them)."""
     joint = differ.joint
@@ -526,7 +578,7 @@ def _base_lead(differ: _Differ) -> dict[str, Any] | None:
         witness = joint.witness([], solution)
         if witness is not None:
             old, new = differ.evaluate(witness.lead)
-            if old.valid and new.valid:
+            if "error" not in old and "error" not in new:
                 return witness.lead
     for enc in (joint.old, joint.new):
         solver = _PREPROCESSED.solver()
