@@ -319,3 +319,49 @@ def test_the_template_ships_in_the_wheel(tmp_path: Path) -> None:
         metadata = archive.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
     assert "leadrules/doc/templates/doc.html.j2" in names
     assert "Requires-Dist: jinja2>=3.1" in metadata
+
+
+def test_markdown_renders_rule_file_text_literally(tmp_path: Path, run_cli: Callable[..., Any]) -> None:
+    """Render the Markdown as GitHub does (CommonMark + tables, markdown-it, which rich brings
+    along) and compare what a reader sees with what the rule file says."""
+    from markdown_it import MarkdownIt
+
+    rules = tmp_path / "evil.rules"
+    rules.write_text(HOSTILE, encoding="utf-8")
+    markdown = run_cli("doc", str(rules)).stdout
+    parser = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    tokens = parser.parse(markdown)
+    kinds = {t.type for t in tokens} | {c.type for t in tokens for c in (t.children or [])}
+    assert not kinds & {"html_inline", "html_block", "link_open", "image", "s_open", "em_open"}
+    tree = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parseFragment(parser.render(markdown))
+    texts = lambda tag: ["".join(e.itertext()) for e in tree.iter(tag)]  # noqa: E731
+    assert texts("h1") == ["evil<script>alert('n')</script>|*x*"]
+    assert texts("blockquote") == ["\n# heading? | cell | **bold** [link](http://evil.example)\n"]
+    assert texts("strong") == ["<a href='http://evil.example'>x</a>", "q|`r`", "MQL"]
+    cells = texts("td")
+    assert "<script>alert('reason')</script> | *x*" in cells
+    assert "note | with <script>x</script>" in cells
+    assert 'when its role is "a|b"' in cells
+    assert '"a|b", "<b>", "*c*", "`d`"' in cells
+    assert "B|*" in cells
+    # every row of a table has as many cells as its header
+    for table in tree.iter("table"):
+        widths = {len(list(row)) for row in table.iter("tr")}
+        assert len(widths) == 1, widths
+    assert texts("h3")[-1] == "Example 1: <script>t</script> | *t*"
+
+
+@pytest.mark.parametrize("ruleset", RULESETS, ids=lambda p: p.stem)
+def test_golden_markdown_renders_cleanly(ruleset: Path) -> None:
+    from markdown_it import MarkdownIt
+
+    parser = MarkdownIt("commonmark").enable(["table"])
+    markdown = (GOLDEN / f"{ruleset.stem}.md").read_text(encoding="utf-8")
+    tokens = parser.parse(markdown)
+    kinds = {t.type for t in tokens} | {c.type for t in tokens for c in (t.children or [])}
+    assert not kinds & {"html_inline", "html_block", "link_open", "em_open"}
+    fences = [t.info for t in tokens if t.type == "fence"]
+    assert fences[0] == "mermaid" and set(fences[1:]) == {"json"}
+    tree = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parseFragment(parser.render(markdown))
+    for table in tree.iter("table"):
+        assert len({len(list(row)) for row in table.iter("tr")}) == 1
