@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import random
 import subprocess
@@ -15,7 +16,7 @@ from intake_helpers import duckdb_engine_text, eval_both, eval_with, python_engi
 from intake_helpers import error as error_record
 
 from leadrules.engine.sql.duckdb_engine import run_detailed
-from leadrules.io.leads import csv_options
+from leadrules.io.leads import csv_options, csv_rows
 from leadrules.workspace import load_file
 
 RULES = """\
@@ -303,3 +304,21 @@ def test_both_engines_read_random_csv_files_to_the_same_records(rules: Path, tmp
         assert duckdb_text == python_text, (case, data)
         read_by_duckdb += duckdb_read
     assert read_by_duckdb >= 20  # DuckDB reads the clean files itself: the comparison means something
+
+
+@pytest.mark.parametrize(("data", "rows"), [
+    # a quote open at the end of a file without a final line break
+    (b'h,x\na,"b', [(1, ["h", "x"]), (2, "line 2: a quote opened in this record is never closed")]),
+    # a quote closed on a later line is one record over two lines
+    (b'h,x\na,"b\nc,"d\ne,f', [(1, ["h", "x"]), (2, ["a", "b\nc,d"]), (4, ["e", "f"])]),
+    # a record that cannot be decoded on its second line: its later lines are read again
+    (b'h,x\na,"b\nc\xe9\nd"\ne,f\n', [
+        (1, ["h", "x"]),
+        (2, "line 3 is not utf-8 text (byte 0xe9 at byte 2 of the line); see --encoding"),
+        (3, "line 3 is not utf-8 text (byte 0xe9 at byte 2 of the line); see --encoding"),
+        (4, ['d"']), (5, ["e", "f"])]),
+    # blank lines are not records; line numbers count them
+    (b"h,x\r\na,b\r\n\r\n\nc,d", [(1, ["h", "x"]), (2, ["a", "b"]), (5, ["c", "d"])]),
+])
+def test_csv_rows_recover_line_by_line(data: bytes, rows: list[tuple[int, object]]) -> None:
+    assert list(csv_rows(io.BytesIO(data))) == rows

@@ -219,44 +219,45 @@ class _Undecodable(Exception):
                        f"at byte {error.start + 1} of the line); see --encoding"
 
 
-class _LineFeed:
-    """Decoded lines for csv.reader, one at a time, remembering the lines the current record
-    took, so a record that cannot be read gives its lines after the first back to be read
-    again (`again`)."""
+class _Lines:
+    """The physical lines of a CSV stream for csv.reader: it remembers the lines the current
+    record took (`taken`, from line `first`), so that a record that cannot be read can give
+    its lines after the first back (`read_again_after_first`). A feed ends at the first line
+    that does not decode; `feed()` then starts a new one where it stopped."""
 
     def __init__(self, stream: IO[bytes], encoding: str) -> None:
         self.lines = _physical_lines(stream)
         self.encoding = encoding
         self.again: collections.deque[tuple[int, bytes]] = collections.deque()
-        self.taken: list[tuple[int, bytes]] = []
+        self.taken: list[bytes] = []
+        self.first = 0
         self.exhausted = False
 
-    def __iter__(self) -> _LineFeed:
-        return self
-
-    def __next__(self) -> str:
-        if self.again:
-            number, raw = self.again.popleft()
-        else:
-            found = next(self.lines, None)
-            if found is None:
-                self.exhausted = True
-                raise StopIteration
-            number, raw = found
-            if number == 1 and raw.startswith(_BOM) and self.encoding == "utf-8":
-                raw = raw[3:]
-        self.taken.append((number, raw))
-        try:
-            return raw.decode(self.encoding)
-        except UnicodeDecodeError as exc:
-            raise _Undecodable(number, self.encoding, exc) from None
-
-    def start_record(self) -> None:
-        self.taken.clear()
-        self.exhausted = False
+    def feed(self) -> Iterator[str]:
+        again, taken, lines, encoding = self.again, self.taken, self.lines, self.encoding
+        while True:
+            if again:
+                number, raw = again.popleft()
+            else:
+                found = next(lines, None)
+                if found is None:
+                    self.exhausted = True
+                    return
+                number, raw = found
+                if number == 1 and raw.startswith(_BOM) and encoding == "utf-8":
+                    raw = raw[3:]
+            if not taken:
+                self.first = number
+            taken.append(raw)
+            try:
+                text = raw.decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise _Undecodable(number, encoding, exc) from None
+            yield text
 
     def read_again_after_first(self) -> None:
-        self.again.extendleft(reversed(self.taken[1:]))
+        first = self.first
+        self.again.extendleft(reversed([(first + i, raw) for i, raw in enumerate(self.taken[1:], 1)]))
 
 
 def csv_rows(stream: IO[bytes], options: CsvOptions = DEFAULT_CSV) -> Iterator[tuple[int, list[str] | str]]:
@@ -265,30 +266,38 @@ def csv_rows(stream: IO[bytes], options: CsvOptions = DEFAULT_CSV) -> Iterator[t
     read again as records: a quote left open at the end of the file, bytes that are not text
     in the encoding, a cell over the csv module's limit. No line is merged into another
     record or lost."""
-    feed = _LineFeed(stream, options.encoding)
-    reader = csv.reader(feed, delimiter=options.delimiter)
+    lines = _Lines(stream, options.encoding)
+    taken = lines.taken
+    reader = csv.reader(lines.feed(), delimiter=options.delimiter)
     while True:
-        feed.start_record()
+        taken.clear()
         problem: str | None = None
         try:
             row = next(reader)
         except StopIteration:
+            if not lines.exhausted:  # a feed that ended at an undecodable line: go on
+                continue
             return
         except _Undecodable as exc:
             problem = exc.message
+            reader = csv.reader(lines.feed(), delimiter=options.delimiter)
         except csv.Error as exc:
-            problem = f"line {feed.taken[0][0] if feed.taken else '?'}: CSV: {exc}"
+            problem = f"line {lines.first}: CSV: {exc}"
         else:
-            if feed.exhausted and feed.taken:
-                problem = f"line {feed.taken[0][0]}: a quote opened in this record is never closed"
+            if lines.exhausted:
+                # the reader looked past the last line for the end of this record: a quote is open
+                problem = f"line {lines.first}: a quote opened in this record is never closed"
         if problem is None:
             if row:
-                yield feed.taken[0][0], row
+                yield lines.first, row
             continue
-        if not feed.taken:
+        if not taken:
             return
-        yield feed.taken[0][0], problem
-        feed.read_again_after_first()
+        yield lines.first, problem
+        lines.read_again_after_first()
+        if lines.exhausted and lines.again:
+            lines.exhausted = False
+            reader = csv.reader(lines.feed(), delimiter=options.delimiter)
 
 
 def _shown_name(name: str) -> str:
