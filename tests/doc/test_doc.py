@@ -286,9 +286,9 @@ def test_stage_without_criterion_and_scoped_disqualifier(tmp_path: Path, run_cli
         "## Stages\n\n"
         "### 1. A\n\nEvery valid lead starts as A: the entry stage needs no criterion.\n\n"
         "### 2. B\n\nNo entry criterion is declared for this stage, so no lead reaches it.\n\n"
-        "Blocked by: `x` (a lead that meets one of these stays below B).\n\n"
+        "Blocked by: `x` (a lead that meets it stays below B).\n\n"
         "### 3. C\n\nA lead becomes a C when its a is more than 1.\n\n"
-        "Blocked by: `x` (a lead that meets one of these stays below C).\n\n"
+        "Blocked by: `x` (a lead that meets it stays below C).\n\n"
         "Marketing hands the lead to sales at this stage.\n\n"
     )
     assert '    s1 -->|"unless x"| s2\n    s2 --> s3\n```' in text  # no global disqualifier: no Disqualified node

@@ -200,7 +200,9 @@ class _Comments:
     def _inside(self, statement: ast.Statement, comment: ast.Comment) -> None:
         line = comment.span.line
         entries = _entries(statement)
-        if not entries or line == statement.span.line or line < entries[0].span.line:
+        # the header line, or the continuation of a header written over several lines; an
+        # own-line comment before the first entry is about that entry
+        if not entries or line == statement.span.line or (not comment.own_line and line < entries[0].span.line):
             self._add(statement, comment)
             return
         for entry in entries:
@@ -232,20 +234,39 @@ def _entries(statement: ast.Statement) -> Sequence[ast.Node]:
 
 
 def comment_paragraphs(comments: Sequence[ast.Comment]) -> tuple[str, ...]:
-    """Comment lines as paragraphs: an empty `#` line ends a paragraph, a line that starts a
-    numbered or bulleted item starts one, other lines continue the paragraph they follow."""
+    """Comment lines as paragraphs: an empty `#` line or a gap between comments ends a paragraph,
+    a line that starts a numbered or bulleted item starts one, and so does a line no deeper than
+    the item above it; other lines continue the paragraph they follow."""
     paragraphs: list[list[str]] = []
     current: list[str] = []
+    item_indent: int | None = None  # the indentation of the list item being continued
+    previous_line: int | None = None
     for comment in comments:
-        text = comment.text.lstrip("#").strip()
+        if previous_line is not None and comment.span.line != previous_line + 1 and current:
+            # comments apart from each other (above a block and after it) are separate paragraphs
+            paragraphs.append(current)
+            current = []
+            item_indent = None
+        previous_line = comment.span.line
+        raw = comment.text.lstrip("#").rstrip()
+        text = raw.strip()
+        indent = len(raw) - len(raw.lstrip())
         if not text:
             if current:
                 paragraphs.append(current)
                 current = []
+            item_indent = None
             continue
-        if _LIST_ITEM.match(text) and current:
+        item = _LIST_ITEM.match(text) is not None
+        # a line no deeper than the list item above it is not that item's continuation
+        ends_item = item_indent is not None and indent <= item_indent
+        if (item or ends_item) and current:
             paragraphs.append(current)
             current = []
+        if item:
+            item_indent = indent
+        elif ends_item:
+            item_indent = None
         current.append(text)
     if current:
         paragraphs.append(current)

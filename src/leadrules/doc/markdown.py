@@ -106,8 +106,8 @@ def _stage(stage: StageDoc) -> list[str]:
         out += ["No entry criterion is declared for this stage, so no lead reaches it.", ""]
     if stage.blocked_by:
         codes = ", ".join(code(c) for c in stage.blocked_by)
-        out += [f"Blocked by: {codes} (a lead that meets one of these stays below "
-                f"{escape(stage.name)}).", ""]
+        which = "it" if len(stage.blocked_by) == 1 else "one of these"
+        out += [f"Blocked by: {codes} (a lead that meets {which} stays below {escape(stage.name)}).", ""]
     if stage.handoff:
         out += ["Marketing hands the lead to sales at this stage.", ""]
     out += _paragraphs(stage.notes)
