@@ -225,6 +225,15 @@ def test_json_id_written_with_an_exponent_joins_events_by_its_printed_id(rules: 
     ]
 
 
+def test_empty_lead_id_cell_joins_the_record_whose_id_prints_empty(rules: Path, tmp_path: Path) -> None:
+    leads = write(tmp_path / "leads.jsonl", b'{"id": "", "email": "a@x.com"}\n{"email": "b@x.com"}\n')
+    events = write(tmp_path / "events.csv", b"lead_id,type,at\n,visit,2026-11-01T00:00:00Z\n"
+                                            b"2,visit,2026-11-01T00:00:00Z\n")
+    run = eval_both(rules, leads, "--events", str(events))
+    assert run.returncode == 0
+    assert records(run.stdout) == [result("", "MQL", {"s": 10}), result(2, "MQL", {"s": 10})]
+
+
 def test_duckdb_engine_reads_leads_and_events_from_pipes(rules: Path, tmp_path: Path) -> None:
     data = b'{"id": "L1", "email": "a@x.com", "employees": 50}\n{"id": "L2", "email": "b@x.com", "country": "US"}\n'
     leads = write(tmp_path / "leads.jsonl", data)

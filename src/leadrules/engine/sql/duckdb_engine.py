@@ -412,14 +412,15 @@ class _Run:
         select = (
             exp.select(
                 exp.alias_(exp.Window(this=exp.RowNumber()), "lr_order"),
-                exp.alias_(exp.column(f"c{header.index('lead_id')}"), "lr_key"),
+                # an empty cell is NULL to DuckDB and "" to the csv module (a JSON id "" prints as "")
+                exp.alias_(_f("coalesce", exp.column(f"c{header.index('lead_id')}"), _s("")), "lr_key"),
                 exp.alias_(exp.column(f"c{header.index('type')}"), "lr_type"),
                 exp.alias_(exp.column(f"c{header.index('at')}"), "lr_at"),
             )
             .from_(reader)
         )
         kept = exp.select(exp.Star()).from_(select.subquery("lr_file")).where(
-            exp.and_(exp.column("lr_type").isin(*declared), exp.not_(exp.column("lr_key").is_(exp.null())))
+            exp.column("lr_type").isin(*declared)
         )
         self.con.execute(_sql(exp.Create(this=exp.to_table("lr_file_events"), kind="TABLE", expression=kept)))
 
