@@ -1060,6 +1060,13 @@ def _csv_header(path: str, shown: str, model: m.CheckedModel | None, options: Cs
     column no query reads."""
     if options.encoding != "utf-8" or not options.delimiter.isascii():
         raise _PythonReads("encoding or delimiter")
+    try:
+        return _checked_csv_header(path, shown, model, options)
+    except OSError as exc:
+        raise InputError(f"{shown}: cannot read ({exc.strerror or exc})") from None
+
+
+def _checked_csv_header(path: str, shown: str, model: m.CheckedModel | None, options: CsvOptions) -> list[str]:
     with open(path, "rb") as stream:
         rows = csv_rows(stream, options)
         if model is not None:
