@@ -365,3 +365,24 @@ def test_golden_markdown_renders_cleanly(ruleset: Path) -> None:
     tree = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parseFragment(parser.render(markdown))
     for table in tree.iter("table"):
         assert len({len(list(row)) for row in table.iter("tr")}) == 1
+
+
+def test_worked_examples_say_what_the_rules_give(tmp_path: Path, run_cli: Callable[..., Any]) -> None:
+    rules = tmp_path / "f.rules"
+    rules.write_text(
+        'ruleset "f" version "1"\nfield a: integer\nstages Lead -> MQL\nstage MQL if a > 1\n'
+        'test "right":\n    as of "2026-11-22T00:00:00Z"\n    lead {"a": 1}\n    expect stage == "Lead"\n'
+        'test "wrong":\n    as of "2026-11-22T00:00:00Z"\n    lead {"a": 5}\n    expect stage == "Lead"\n'
+        'test "invalid":\n    as of "2026-11-22T00:00:00Z"\n    lead {"a": "x"}\n    expect stage == "Lead"\n',
+        encoding="utf-8")
+    result = run_cli("doc", str(rules))
+    assert result.exit_code == 0, result.stderr
+    lines = [line for line in result.stdout.split("\n") if line.startswith(("Evaluated", "The lead is"))]
+    assert lines == [
+        "Evaluated with these rules, the lead gives exactly these outcomes.",
+        'Evaluated with these rules, the lead does not give these outcomes: stage is "MQL", not "Lead".',
+        'The lead is invalid with these rules: a: expected an integer, found "x".',
+    ]
+    page = _html_tree(run_cli("doc", str(rules), "--format", "html").stdout)
+    assert [p.get("class") for p in page.iter("p") if p.get("class") in ("passes", "fails")] == [
+        "passes", "fails", "fails"]

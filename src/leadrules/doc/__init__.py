@@ -35,8 +35,12 @@ def lint_findings(model: m.CheckedModel, source: SourceFile) -> list[Diagnostic]
 
 
 def document_for(module: ast.Module, model: m.CheckedModel, source: SourceFile) -> Document:
-    """The document of a checked ruleset, lint status included."""
-    return build_document(module, model, Path(source.path).name, lint_findings(model, source))
+    """The document of a checked ruleset, lint status and the result of each worked example
+    (its `test` block run as `leadrules test` runs it) included."""
+    from leadrules.suite import run_cases
+
+    results = run_cases(model, model.tests, source.path)
+    return build_document(module, model, Path(source.path).name, lint_findings(model, source), results)
 
 
 def render(document: Document, output_format: str) -> str:

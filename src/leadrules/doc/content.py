@@ -17,6 +17,7 @@ from leadrules import model as m
 from leadrules.diagnostics import Diagnostic
 from leadrules.doc.words import Phrasing, article, condition_words, phrasing_of, rule_words, show_value
 from leadrules.jsontext import dumps
+from leadrules.suite import CaseResult
 from leadrules.syntax import ast
 from leadrules.values import format_number
 
@@ -123,6 +124,8 @@ class ExampleDoc:
     lead_json: str
     expects: tuple[tuple[str, str], ...]  # outcome key, expected value as JSON text
     notes: tuple[str, ...]
+    result: str | None = None  # what evaluating the lead with these rules gives, when it was run
+    passed: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -394,9 +397,20 @@ def _lead_json(case: m.TestCase) -> str:
     return pretty_json(case.lead)
 
 
+def _result(case: CaseResult) -> str:
+    if case.error is not None:
+        return f"The lead is invalid with these rules: {case.error}."
+    if not case.mismatches:
+        return "Evaluated with these rules, the lead gives exactly these outcomes."
+    found = "; ".join(f"{mismatch.key} is {_json(mismatch.actual)}, not {_json(mismatch.expected)}"
+                      for mismatch in case.mismatches)
+    return f"Evaluated with these rules, the lead does not give these outcomes: {found}."
+
+
 def build_document(module: ast.Module, model: m.CheckedModel, file_name: str,
-                   findings: Sequence[Diagnostic]) -> Document:
-    """The document of one checked ruleset; `findings` are its lint findings (after noqa)."""
+                   findings: Sequence[Diagnostic], case_results: Sequence[CaseResult] = ()) -> Document:
+    """The document of one checked ruleset; `findings` are its lint findings (after noqa) and
+    `case_results` what running its tests gave (none: the examples carry no result)."""
     comments = _Comments(module)
     hints: Phrasing = phrasing_of(module)
     statements = module.statements
@@ -499,7 +513,10 @@ def build_document(module: ast.Module, model: m.CheckedModel, file_name: str,
         test_node = test_nodes.get(case.span)
         notes = comments.notes(test_node) if test_node is not None else ()
         expects = tuple((key, _json(value)) for key, value, _ in case.expects)
-        examples.append(ExampleDoc(number, case.name, case.as_of, _lead_json(case), expects, notes))
+        ran = next((r for r in case_results if r.case is case), None)
+        examples.append(ExampleDoc(number, case.name, case.as_of, _lead_json(case), expects, notes,
+                                   _result(ran) if ran is not None else None,
+                                   ran.passed if ran is not None else None))
 
     findings_rows = tuple(
         FindingRow(d.span.line, d.span.column, d.code, d.level.value, d.message)

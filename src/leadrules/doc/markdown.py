@@ -121,6 +121,8 @@ def _example(example: ExampleDoc) -> list[str]:
     out += _fenced(example.lead_json, "json") + [""]
     out += ["is expected to give:", ""]
     out += _table(["Outcome", "Expected"], [[code(key), code(value, in_table=True)] for key, value in example.expects])
+    if example.result is not None:
+        out += [escape(example.result, line_start=True), ""]
     return out
 
 
@@ -258,7 +260,8 @@ def render_markdown(doc: Document) -> str:
     if not doc.examples:
         out += ["This ruleset has no `test` blocks.", ""]
     else:
-        out += ["The ruleset's own tests; `leadrules test` checks that each lead gives these outcomes.", ""]
+        out += ["The ruleset's own tests: each lead, the instant it is evaluated at, and the outcomes it must give "
+                "(`leadrules test` checks them).", ""]
     for example in doc.examples:
         out += _example(example)
 
