@@ -167,3 +167,51 @@ def _observed(impact: object) -> set[str]:
     out.update(name for name, change in impact.scores.items() if change.changed)
     out.update(name for name, t in impact.bands.items() if t.changed)
     return out
+
+
+def baseline_options(paths: tuple[str, ...], write_path: str | None, replay_path: str | None,
+                     leads_path: str | None, events_path: str | None, as_of_text: str | None,
+                     ) -> tuple[list[str], dict[str, object] | None, bool]:
+    """`leadrules test --write-baseline FILE --leads LEADS` and `--baseline FILE`: capture the
+    decisions of a ruleset for a set of leads, or replay a capture and list every flip.
+    Returns the lines to print, the JSON report and whether a decision flipped."""
+    from leadrules.cli.eval_cmd import load_checked_or_exit
+    from leadrules.diff.baseline import replay_baseline, write_baseline
+    from leadrules.textsafe import printable
+
+    if write_path is None and replay_path is None:
+        if leads_path is not None or events_path is not None or as_of_text is not None:
+            raise click.UsageError("--leads, --events and --as-of go with --write-baseline")
+        return [], None, False
+    if write_path is not None and replay_path is not None:
+        raise click.UsageError("--write-baseline and --baseline exclude each other")
+    if len(paths) != 1:
+        raise click.UsageError("--write-baseline and --baseline take one ruleset")
+    loaded = load_checked_or_exit(paths[0])
+    assert loaded.model is not None
+    if write_path is not None:
+        if leads_path is None:
+            raise click.UsageError("--write-baseline needs --leads FILE: the leads whose decisions it records")
+        if leads_path == "-":
+            raise click.UsageError("--leads needs a file with --write-baseline")
+        as_of = parse_as_of(as_of_text)
+        count = write_baseline(loaded.model, leads_path, events_path, as_of, write_path)
+        from leadrules.values import format_timestamp
+
+        line = f"baseline {write_path}: {count} lead record(s) recorded (as of {format_timestamp(as_of)})"
+        return [printable(line)], {"file": write_path, "records": count, "flips": []}, False
+    assert replay_path is not None
+    if leads_path is not None or events_path is not None or as_of_text is not None:
+        raise click.UsageError("--baseline replays the leads and as-of instant the baseline holds; "
+                               "--leads, --events and --as-of go with --write-baseline")
+    replay = replay_baseline(loaded.model, replay_path)
+    from leadrules.jsontext import dumps
+
+    lines = [printable(f"FLIP {dumps(f.id)}: {f.key} {dumps(f.old)} -> {dumps(f.new)} "
+                       f"({replay_path}:{f.line})") for f in replay.flips]
+    flipped = len({f.line for f in replay.flips})
+    lines.append(printable(f"baseline {replay_path}: {replay.records} lead record(s) replayed as of "
+                           f"{replay.as_of}, {flipped} with a changed decision"))
+    report = {"file": replay_path, "records": replay.records,
+              "flips": [{"id": f.id, "line": f.line, "key": f.key, "old": f.old, "new": f.new} for f in replay.flips]}
+    return lines, report, bool(replay.flips)

@@ -52,12 +52,25 @@ def _failure_text(case: CaseResult, result: SuiteResult) -> str:
               help="run only the tests whose name contains PATTERN (ignoring case)")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text for people; json: one object with tests, results and coverage")
+@click.option("--write-baseline", "write_baseline", metavar="FILE",
+              help="record the ruleset's decisions for --leads in FILE (see docs/diff.md)")
+@click.option("--baseline", "baseline", metavar="FILE",
+              help="replay a recorded baseline; exit 1 when any lead's decision flipped, listing the flips")
+@click.option("--leads", "leads_path", metavar="FILE", help="with --write-baseline: the leads to record")
+@click.option("--events", "events_path", metavar="FILE", help="with --write-baseline: CSV of events (lead_id,type,at)")
+@click.option("--as-of", "as_of_text", metavar="TS", help="with --write-baseline: evaluation instant; default: now, UTC")
 def command(paths: tuple[str, ...], show_coverage: bool, threshold: float | None, junit_path: str | None,
-            match: str | None, output_format: str) -> None:
+            match: str | None, output_format: str, write_baseline: str | None = None, baseline: str | None = None,
+            leads_path: str | None = None, events_path: str | None = None, as_of_text: str | None = None) -> None:
     """Run the `test` blocks of rule files (and `tests for` files) or folders of *.rules.
 
     Exit status: 0 all pass, 1 a failure, a ruleset with errors or coverage below
-    --coverage-threshold, 2 usage or I/O error (including -k matching no test)."""
+    --coverage-threshold, or a lead whose decision flipped against --baseline, 2 usage or I/O
+    error (including -k matching no test)."""
+    from leadrules.cli.diff_cmd import baseline_options
+
+    baseline_lines, baseline_report, flipped = baseline_options(paths, write_baseline, baseline, leads_path,
+                                                                events_path, as_of_text)
     result = run_paths(paths, match)
     if match is not None and not result.cases and result.deselected:
         # a mistyped pattern must not pass CI by running nothing
@@ -71,12 +84,17 @@ def command(paths: tuple[str, ...], show_coverage: bool, threshold: float | None
 
         write_output_text(junit_path, junit_xml(result, lambda c: _failure_text(c, result)))
     if output_format == "json":
-        click.echo(dumps(_json_report(result, reports, overall, total)))
+        report = _json_report(result, reports, overall, total)
+        if baseline_report is not None:
+            report["baseline"] = baseline_report
+        click.echo(dumps(report))
     else:
         _text_report(result, reports, overall, show_coverage)
+        for line in baseline_lines:
+            click.echo(line)
     if below:
         click.echo(f"coverage {overall}% is below --coverage-threshold {_number(threshold)}%", err=True)
-    sys.exit(0 if result.ok and not below else 1)
+    sys.exit(0 if result.ok and not below and not flipped else 1)
 
 
 def _shown(text: str) -> str:
