@@ -276,6 +276,7 @@ def test_csv_options_values() -> None:
     assert csv_options(None, None).delimiter == ","
     assert csv_options("tab", "latin-1").delimiter == "\t"
     assert csv_options("\\t", "LATIN1").encoding == "iso8859-1"
+    assert csv_options(None, "utf-8-sig").encoding == csv_options(None, "UTF8").encoding == "utf-8"
 
 
 # Pieces of real exports and of broken ones: quotes, line breaks of three kinds, spaces, tabs,

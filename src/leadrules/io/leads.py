@@ -178,6 +178,9 @@ def csv_options(delimiter: str | None = None, encoding: str | None = None) -> Cs
     name = "utf-8" if encoding is None else encoding
     try:
         codec = codecs.lookup(name).name
+        # a byte-order mark at the start of the file is skipped in UTF-8 anyway; lines are
+        # decoded one by one, so utf-8-sig would also drop one at the start of any line
+        codec = "utf-8" if codec == "utf-8-sig" else codec
     except LookupError:
         raise InputError(f"--encoding: unknown encoding {dumps(name)}") from None
     try:
