@@ -159,7 +159,7 @@ def test_rule_file_text_cannot_inject_markup(tmp_path: Path, run_cli: Callable[.
     assert not re.search(r"(?<!\\)\*[^\s*]", prose.replace("**", ""))
     assert not re.search(r"(?<!\\)\[", prose)
     assert r"\<script\>alert(1)\</script\>" in prose
-    assert r'| 1 |  | +5 | when its role is "a\|b" |  | note \| with \<script\>x\</script\> |' in prose
+    assert r'| 1 | +5 | when its role is "a\|b" | note \| with \<script\>x\</script\> |' in prose
     assert "# evil" in prose and "> \\# heading? \\| cell" in prose
     assert "Leads in Lead and Disqualified get no route." in prose
     # the lead's value "```" does not close the fence of its worked example
@@ -297,7 +297,8 @@ def test_stage_without_criterion_and_scoped_disqualifier(tmp_path: Path, run_cli
         "### C\n\nEvery lead here goes to **q** (everyone).\n\n"
         "Leads in A and B get no route.\n\n"
     )
-    assert ("| `x` | X | blocks B and later | its a is less than 0 |  |"
+    # no disqualifier has a comment: the table has no Note column
+    assert ("| Code | Reason | Applies | When |\n|---|---|---|---|\n| `x` | X | blocks B and later | its a is less than 0 |\n"
             in _section(text, "Disqualifiers"))
     assert "| 3:1 | `LR103` | warning | stage 'B' has no entry criterion, so no lead can reach it |" in text
 

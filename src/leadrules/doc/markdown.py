@@ -70,7 +70,13 @@ def _cell(text: str | None) -> str:
     return escape(text) if text else ""
 
 
+_OPTIONAL_COLUMNS = ("Label", "Cap", "Note")  # left out of a table where no row has one
+
+
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    kept = [i for i, name in enumerate(header) if name not in _OPTIONAL_COLUMNS or any(row[i] for row in rows)]
+    header = [header[i] for i in kept]
+    rows = [[row[i] for i in kept] for row in rows]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return lines + [""]
