@@ -30,6 +30,7 @@ _COMMANDS = {
     "export": "leadrules.cli.export_cmd",
     "doc": "leadrules.cli.doc_cmd",
     "diff": "leadrules.cli.diff_cmd",
+    "report": "leadrules.cli.report_cmd",
 }
 
 

@@ -1,0 +1,322 @@
+"""The numbers of `leadrules report`: one evaluation of a leads file, counted.
+
+Everything is counted from the output records `eval` writes (stage, reasons, blocked, scores,
+bands, route, error), so every number can be recomputed from `eval` output. The one thing an
+output record does not hold is *why* a lead did not reach the next stage; that comes from the
+explain ledger (`eval --explain`): for each lead whose ledger names a next stage, which `and`-parts
+of that stage's criterion were not met and which scoped disqualifiers block it.
+
+The Python engine gives records and ledgers in one pass. With the DuckDB engine the records
+come from DuckDB (written to a temporary JSON Lines file and read back), and the ledgers from a
+second pass of the Python engine over the leads, as only the Python engine keeps a ledger.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from leadrules import model as m
+from leadrules.io.leads import DEFAULT_CSV, CsvOptions, read_leads
+from leadrules.values import json_number
+
+__all__ = [
+    "Report", "FunnelStep", "InvalidField", "InvalidExample", "ScoreHistogram", "BandBoundary", "BandTable",
+    "HeldBack", "RouteLoad", "ReportTally", "compute_report", "EXAMPLES_PER_FIELD", "NO_FIELD", "NO_ROUTE",
+    "NO_BAND",
+]
+
+EXAMPLES_PER_FIELD = 3  # invalid records shown per field
+NO_FIELD = "(record)"  # an invalid record whose error names no field (not a JSON object, ...)
+NO_ROUTE = "(no route)"
+NO_BAND = "(none)"  # a band whose score falls in no entry
+
+Counts = tuple[tuple[str, int], ...]
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class InvalidExample:
+    record: int  # position in the input, from 1
+    id: Any  # the record's id as read (None when it has none)
+    message: str
+
+
+@dataclass(frozen=True)
+class InvalidField:
+    field: str
+    count: int
+    examples: tuple[InvalidExample, ...]  # the first EXAMPLES_PER_FIELD, in input order
+
+
+@dataclass(frozen=True)
+class FunnelStep:
+    stage: str
+    count: int  # leads at exactly this stage
+    reached: int  # leads at this stage or a later one (Disqualified not included)
+    conversion: float | None  # reached / reached of the stage before; None for the first or a 0 base
+
+
+@dataclass(frozen=True)
+class BandBoundary:
+    band: str
+    label: str
+    low: int | Decimal  # the entry starts here (scores >= low)
+
+
+@dataclass(frozen=True)
+class ScoreHistogram:
+    score: str
+    values: tuple[tuple[int | Decimal, int], ...]  # score value → leads, ascending
+    boundaries: tuple[BandBoundary, ...]  # lower ends of the bands on this score
+
+
+@dataclass(frozen=True)
+class BandTable:
+    band: str
+    stages: tuple[str, ...]  # columns: the funnel, Disqualified last
+    rows: tuple[tuple[str, tuple[int, ...]], ...]  # label (band order, NO_BAND last) → count per column
+
+
+@dataclass(frozen=True)
+class RouteLoad:
+    stage: str
+    routes: Counts  # route target (or NO_ROUTE) → leads, most first
+
+
+@dataclass(frozen=True)
+class HeldBack:
+    stage: str  # the next stage the leads did not reach
+    leads: int  # valid leads whose ledger names this stage as their next one
+    clauses: Counts  # criterion clause → leads for which it is not met, most first
+    blocked_by: Counts  # scoped disqualifier code → leads it blocks from this stage, most first
+
+
+@dataclass(frozen=True)
+class Report:
+    ruleset: str
+    version: str
+    as_of: str
+    engine: str
+    records: int
+    valid: int
+    invalid: int
+    invalid_fields: tuple[InvalidField, ...]  # most first
+    funnel: tuple[FunnelStep, ...]  # funnel order, Disqualified last (its reached is its count)
+    reasons: Counts
+    blocked: Counts
+    routes: tuple[RouteLoad, ...]  # stages in funnel order, only those with a route
+    scores: tuple[ScoreHistogram, ...]
+    bands: tuple[BandTable, ...]
+    held_back: tuple[HeldBack, ...]  # in funnel order
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as JSON values (`report --format json`)."""
+        return {
+            "ruleset": self.ruleset, "version": self.version, "as_of": self.as_of, "engine": self.engine,
+            "records": self.records, "valid": self.valid, "invalid": self.invalid,
+            "invalid_fields": [
+                {"field": f.field, "count": f.count,
+                 "examples": [{"record": e.record, "id": e.id, "message": e.message} for e in f.examples]}
+                for f in self.invalid_fields
+            ],
+            "funnel": [{"stage": s.stage, "count": s.count, "reached": s.reached, "conversion": s.conversion}
+                       for s in self.funnel],
+            "reasons": dict(self.reasons),
+            "blocked": dict(self.blocked),
+            "routes": {load.stage: dict(load.routes) for load in self.routes},
+            "scores": [
+                {"score": h.score, "values": [[value, count] for value, count in h.values],
+                 "boundaries": [{"band": b.band, "label": b.label, "low": b.low} for b in h.boundaries]}
+                for h in self.scores
+            ],
+            "bands": [{"band": t.band, "stages": list(t.stages), "rows": {label: list(row) for label, row in t.rows}}
+                      for t in self.bands],
+            "held_back": [{"stage": h.stage, "leads": h.leads, "clauses": dict(h.clauses),
+                           "blocked_by": dict(h.blocked_by)} for h in self.held_back],
+        }
+
+
+def _ranked(counts: Mapping[str, int]) -> Counts:
+    return tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+def _exact(value: Any) -> int | Decimal:
+    """A score from a record (int, Decimal, or a float read back from JSON) as an exact number."""
+    if isinstance(value, bool):
+        raise TypeError("a score is a number")
+    if isinstance(value, float):
+        value = Decimal(repr(value))
+    return json_number(value if isinstance(value, (int, Decimal)) else Decimal(str(value)))
+
+
+class ReportTally:
+    """Counts output records and ledgers one by one; `result` freezes them into a Report."""
+
+    def __init__(self, model: m.CheckedModel) -> None:
+        self.model = model
+        self.records = 0
+        self.invalid = 0
+        self.invalid_counts: Counter[str] = Counter()
+        self.invalid_examples: dict[str, list[InvalidExample]] = defaultdict(list)
+        self.stages: Counter[str] = Counter()
+        self.reasons: Counter[str] = Counter()
+        self.blocked: Counter[str] = Counter()
+        self.routes: dict[str, Counter[str]] = defaultdict(Counter)
+        self.scores: dict[str, Counter[int | Decimal]] = {name: Counter() for name in model.scores}
+        self.bands: dict[str, Counter[tuple[str, str]]] = {name: Counter() for name in model.bands}
+        self.held_leads: Counter[str] = Counter()
+        self.held_clauses: dict[str, Counter[str]] = defaultdict(Counter)
+        self.held_blocked: dict[str, Counter[str]] = defaultdict(Counter)
+
+    def add_record(self, record: Mapping[str, Any], number: int) -> None:
+        self.records += 1
+        error = record.get("error")
+        if error is not None:
+            self.invalid += 1
+            field_name = error.get("field") or NO_FIELD
+            self.invalid_counts[field_name] += 1
+            examples = self.invalid_examples[field_name]
+            if len(examples) < EXAMPLES_PER_FIELD:
+                examples.append(InvalidExample(int(error.get("record", number)), record.get("id"),
+                                               str(error.get("message", ""))))
+            return
+        stage = record["stage"]
+        self.stages[stage] += 1
+        self.reasons.update(record["reasons"])
+        self.blocked.update(record["blocked"])
+        if stage in self.model.routes:
+            route = record.get("route")
+            self.routes[stage][NO_ROUTE if route is None else route] += 1
+        for name, value in record["scores"].items():
+            self.scores[name][_exact(value)] += 1
+        for name, label in record["bands"].items():
+            self.bands[name][(NO_BAND if label is None else label, stage)] += 1
+
+    def add_next_stage(self, stage: str, lacking: Iterable[str], blocked_by: Iterable[str]) -> None:
+        """One valid lead's ledger: its next stage, the clauses it does not meet, what blocks it."""
+        self.held_leads[stage] += 1
+        self.held_clauses[stage].update(lacking)
+        self.held_blocked[stage].update(blocked_by)
+
+    def result(self, as_of: dt.datetime, engine: str) -> Report:
+        model = self.model
+        funnel_names = [*model.stages, *sorted(set(self.stages) - {*model.stages, m.DISQUALIFIED})]
+        funnel: list[FunnelStep] = []
+        reached = 0
+        reached_by_stage: dict[str, int] = {}
+        for name in reversed(funnel_names):
+            reached += self.stages.get(name, 0)
+            reached_by_stage[name] = reached
+        previous: int | None = None
+        for name in funnel_names:
+            here = reached_by_stage[name]
+            conversion = None if not previous else round(here / previous, 4)
+            funnel.append(FunnelStep(name, self.stages.get(name, 0), here, conversion))
+            previous = here
+        disqualified = self.stages.get(m.DISQUALIFIED, 0)
+        funnel.append(FunnelStep(m.DISQUALIFIED, disqualified, disqualified, None))
+        columns = tuple(step.stage for step in funnel)
+        histograms = []
+        for name in model.scores:
+            boundaries = tuple(BandBoundary(band.name, entry.label, json_number(entry.low))
+                               for band in model.bands.values() if band.score == name
+                               for entry in band.entries if entry.low is not None)
+            histograms.append(ScoreHistogram(name, tuple(sorted(self.scores[name].items())), boundaries))
+        tables = []
+        for name, band in model.bands.items():
+            counts = self.bands[name]
+            labels = [entry.label for entry in band.entries]
+            labels += sorted({label for label, _ in counts} - {*labels, NO_BAND})
+            if any(label == NO_BAND for label, _ in counts):
+                labels.append(NO_BAND)
+            rows = tuple((label, tuple(counts.get((label, stage), 0) for stage in columns)) for label in labels)
+            tables.append(BandTable(name, columns, rows))
+        held = tuple(HeldBack(stage, self.held_leads[stage], _ranked(self.held_clauses[stage]),
+                              _ranked(self.held_blocked[stage]))
+                     for stage in funnel_names if self.held_leads.get(stage))
+        return Report(
+            ruleset=model.name, version=model.version,
+            as_of=as_of.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), engine=engine,
+            records=self.records, valid=self.records - self.invalid, invalid=self.invalid,
+            invalid_fields=tuple(InvalidField(name, count, tuple(self.invalid_examples[name]))
+                                 for name, count in _ranked(self.invalid_counts)),
+            funnel=tuple(funnel), reasons=_ranked(self.reasons), blocked=_ranked(self.blocked),
+            routes=tuple(RouteLoad(stage, _ranked(self.routes[stage])) for stage in funnel_names
+                         if stage in model.routes),
+            scores=tuple(histograms), bands=tuple(tables), held_back=held,
+        )
+
+
+def _clause_texts(model: m.CheckedModel) -> dict[str, tuple[str, ...]]:
+    """Each stage's criterion clauses in the words of the explain ledger (computed once)."""
+    from leadrules.engine.python.explain import _clause_text, _clauses
+
+    return {stage: tuple(_clause_text(c, model) for c in _clauses(criterion.condition))
+            for stage, criterion in model.criteria.items()}
+
+
+def _ledgers(model: m.CheckedModel, leads: Iterator[Any], as_of: dt.datetime,
+             tally: ReportTally, *, records: bool) -> None:
+    """Explain every lead with the Python engine; count each ledger's next stage (and, with
+    `records`, the output record too)."""
+    from leadrules.engine.python import compile_model
+    from leadrules.engine.python.explain import Explanation, _clauses, _Values
+
+    evaluator = compile_model(model)
+    texts = _clause_texts(model)
+    parts = {stage: tuple(_clauses(criterion.condition)) for stage, criterion in model.criteria.items()}
+    positions = {stage: index for index, stage in enumerate(model.stages)}
+    later_with_criterion = {
+        stage: next((s for s in model.stages[index + 1:] if s in model.criteria), None)
+        for index, stage in enumerate(model.stages)
+    }
+    for number, lead in enumerate(leads, 1):
+        # detailed=False: no rule texts per lead; the next stage is worked out here with the
+        # clause texts computed once (the ledger's own rule, explain._next_stage)
+        explanation: Explanation = evaluator.explain(lead, as_of, record=number, detailed=False)
+        record = explanation.record
+        if records:
+            tally.add_record(record, number)
+        if not explanation.valid:
+            continue
+        target = later_with_criterion.get(record["stage"])
+        if target is None:
+            continue
+        values = _Values(explanation, explanation.slot_counts, explanation.domains)
+        lacking = [text for text, clause in zip(texts[target], parts[target], strict=True)
+                   if values.value(clause) is not True]
+        position = positions[target]
+        blocked_by = [d.code for d, (_, truth) in zip(model.disqualifiers, explanation.disqualifiers, strict=True)
+                      if truth is True and d.at is not None and positions[d.at] <= position]
+        tally.add_next_stage(target, lacking, blocked_by)
+
+
+def compute_report(model: m.CheckedModel, leads: str | None, events_path: str | None, as_of: dt.datetime,
+                   engine: str, csv_reading: CsvOptions = DEFAULT_CSV,
+                   progress: Progress | None = None) -> Report:
+    """Evaluate `leads` with `engine` ("python" or "duckdb") and count the report's numbers."""
+    tally = ReportTally(model)
+    if engine == "python":
+        with read_leads(leads, model, events_path, progress, csv_reading) as records:
+            _ledgers(model, records, as_of, tally, records=True)
+        return tally.result(as_of, engine)
+    from leadrules.engine.sql.duckdb_engine import run
+    from leadrules.jsontext import loads
+
+    with tempfile.TemporaryDirectory(prefix="leadrules-report-") as folder:
+        results = os.path.join(folder, "results.jsonl")
+        run(model, leads or "-", events_path, as_of, "jsonl", results, csv_reading)
+        with open(results, encoding="utf-8") as stream:
+            for number, line in enumerate(stream, 1):
+                tally.add_record(loads(line), number)
+    # only the Python engine keeps a ledger: a second pass for the clauses that hold leads back
+    with read_leads(leads, model, events_path, progress, csv_reading) as records:
+        _ledgers(model, records, as_of, tally, records=False)
+    return tally.result(as_of, engine)
