@@ -144,7 +144,7 @@ def test_command_list_shows_whole_summaries(work: Path) -> None:
     listing = done.stdout.split("Commands:\n", 1)[1]
     assert "..." not in listing
     assert [line.split()[0] for line in listing.splitlines()] == ["check", "eval", "explain", "test", "fmt", "export",
-                                                                   "diff"]
+                                                                   "doc", "diff", "report"]
 
 
 @pytest.mark.parametrize("engine", ["python", "duckdb"])

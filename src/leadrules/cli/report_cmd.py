@@ -36,7 +36,7 @@ def _progress(path: str | None) -> Iterator[Callable[[int], None] | None]:
         yield lambda n: bar.advance(task, n)
 
 
-@click.command("report", short_help="Funnel report of an evaluation: one self-contained HTML file, or JSON.")
+@click.command("report", short_help="Funnel report of an evaluation: one HTML page, or JSON.")
 @click.argument("ruleset")
 @click.argument("leads")
 @click.option("--as-of", "as_of_text", metavar="TS", help="evaluation instant (ISO 8601); default: now, UTC")
