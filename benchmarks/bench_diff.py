@@ -1,9 +1,12 @@
 """Semantic diff time: a generated ruleset (benchmarks/bench_lint.py) against a one-line
 change of it (the first stage's engagement threshold lowered by 2), and the ruleset against
-itself.
+itself. With --impact N: the impact part on N generated leads (benchmarks/gen_leads.py,
+benchmarks/eval_bench.rules against the MQL gate moved from 30 to 20) with the DuckDB engine,
+against one plain DuckDB `eval` of each version.
 
-Run: .venv/bin/python benchmarks/bench_diff.py [SIZES...]
-Prints one line per size and pair: rules, verdicts changed, solver queries, seconds.
+Run: .venv/bin/python benchmarks/bench_diff.py [SIZES...] [--impact N]
+Prints one line per size and pair: rules, verdicts changed, solver queries, seconds; then
+for the impact: seconds and leads/s of the diff and of the two evals.
 """
 
 from __future__ import annotations
@@ -39,7 +42,42 @@ def one_line_change(text: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def impact(count: int) -> None:
+    import datetime as dt
+    import subprocess
+    import tempfile
+
+    from leadrules.diff.impact_sql import measure_impact_duckdb
+    from leadrules.engine.sql.duckdb_engine import run
+
+    here = Path(__file__).resolve().parent
+    text = (here / "eval_bench.rules").read_text(encoding="utf-8")
+    changed = text.replace("stage MQL if engagement >= 30", "stage MQL if engagement >= 20", 1)
+    assert changed != text
+    old, new = _model(text, "old.rules"), _model(changed, "new.rules")
+    as_of = dt.datetime(2026, 11, 22, tzinfo=dt.timezone.utc)
+    with tempfile.TemporaryDirectory() as folder:
+        leads = str(Path(folder) / "leads.jsonl")
+        subprocess.run([sys.executable, str(here / "gen_leads.py"), str(count), leads], check=True)
+        started = time.perf_counter()
+        for model in (old, new):
+            run(model, leads, None, as_of, "parquet", str(Path(folder) / "out.parquet"))
+        evals = time.perf_counter() - started
+        started = time.perf_counter()
+        result = measure_impact_duckdb(old, new, leads, None, as_of)
+        diffed = time.perf_counter() - started
+    print(f"impact on {count} leads (DuckDB): {diffed:7.2f} s ({count / diffed:,.0f} leads/s); "
+          f"two evals {evals:7.2f} s ({count / evals:,.0f} leads/s); ratio {diffed / evals:.2f}; "
+          f"{result.stage.changed} stage changes", flush=True)
+
+
 def main(argv: list[str]) -> int:
+    if "--impact" in argv:
+        index = argv.index("--impact")
+        impact(int(argv[index + 1]))
+        argv = argv[:index] + argv[index + 2:]
+        if not argv:
+            return 0
     sizes = [int(a) for a in argv] or [300]
     for size in sizes:
         text = ruleset(size)

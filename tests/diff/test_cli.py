@@ -183,7 +183,8 @@ def _matrix(pairs: list[tuple[Any, Any, Any]]) -> list[tuple[Any, Any, int, list
     return sorted(((a, b, n, samples.get((a, b), [])) for (a, b), n in counts.items()), key=repr)
 
 
-def test_impact_equals_two_eval_runs(run_cli: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("engine", ["python", "duckdb"])
+def test_impact_equals_two_eval_runs(run_cli: Any, tmp_path: Path, engine: str) -> None:
     old = write(tmp_path, "old.rules", BASE)
     new = write(tmp_path, "new.rules", IMPACT_NEW)
     leads_path = tmp_path / "leads.jsonl"
@@ -191,7 +192,7 @@ def test_impact_equals_two_eval_runs(run_cli: Any, tmp_path: Path) -> None:
     before = _eval(run_cli, old, str(leads_path), tmp_path / "old.jsonl")
     after = _eval(run_cli, new, str(leads_path), tmp_path / "new.jsonl")
     result = run_cli("diff", old, new, "--leads", str(leads_path), "--as-of", "2026-11-22T00:00:00Z",
-                     "--format", "json")
+                     "--format", "json", "--engine", engine)
     assert result.exit_code == 0, result.stderr
     impact = json.loads(result.stdout, parse_float=Decimal)["impact"]
 
@@ -209,6 +210,7 @@ def test_impact_equals_two_eval_runs(run_cli: Any, tmp_path: Path) -> None:
     gained = Counter(c for a, b in both for c in b["reasons"] if c not in a["reasons"])
     lost = Counter(c for a, b in both for c in a["reasons"] if c not in b["reasons"])
     assert impact["reasons"] == {"gained": dict(gained), "lost": dict(lost)}
+    assert list(impact["reasons"]["gained"]) == list(gained)
     assert gained["students"] > 0
     for score in ("fit", "engagement"):
         deltas = [(b["scores"][score] - a["scores"][score], a["id"]) for a, b in both

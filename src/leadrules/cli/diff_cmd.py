@@ -90,9 +90,11 @@ def failing_keys(fail_on: str, old: CheckedModel, new: CheckedModel) -> frozense
               help="exit 1 when one of these keys changed (comma-separated: stage,route,fit,...), or 'any'")
 @click.option("--delimiter", metavar="CHAR", default=",", show_default=True, help="CSV delimiter of --leads and --events")
 @click.option("--encoding", metavar="NAME", default="utf-8", show_default=True, help="text encoding of CSV --leads")
+@click.option("--engine", type=click.Choice(["python", "duckdb", "auto"]), default="auto", show_default=True,
+              help="engine for --leads (same numbers); auto picks DuckDB for Parquet and large files, as eval does")
 def command(old: str | None, new: str | None, base: tuple[str, str] | None, leads_path: str | None,
             events_path: str | None, as_of_text: str | None, output_format: str, fail_on: str,
-            delimiter: str, encoding: str) -> None:
+            delimiter: str, encoding: str, engine: str) -> None:
     """Compare two versions of a ruleset: OLD and NEW are rule files or REV:PATH (the file at a
     git revision, e.g. main:rules/acme.rules); --base REV PATH compares PATH at REV with PATH
     in the working tree.
@@ -133,7 +135,12 @@ def command(old: str | None, new: str | None, base: tuple[str, str] | None, lead
     impact = None
     if leads_path is not None:
         assert as_of is not None
-        impact = measure_impact(old_model, new_model, leads_path, events_path, as_of, csv_reading)
+        if _uses_duckdb(engine, leads_path):
+            from leadrules.diff.impact_sql import measure_impact_duckdb
+
+            impact = measure_impact_duckdb(old_model, new_model, leads_path, events_path, as_of, csv_reading)
+        else:
+            impact = measure_impact(old_model, new_model, leads_path, events_path, as_of, csv_reading)
     report = DiffReport(old_source.path, new_source.path, new_source.path, semantic, impact)
     click.echo(RENDERERS[output_format](report), nl=False)
     changed = {k.key for k in semantic.keys if k.verdict == CHANGED}
@@ -144,6 +151,24 @@ def command(old: str | None, new: str | None, base: tuple[str, str] | None, lead
     else:
         failed = bool(changed & wanted)
     sys.exit(EXIT_CHANGED if failed else EXIT_OK)
+
+
+def _uses_duckdb(engine: str, leads_path: str) -> bool:
+    if engine == "python":
+        if leads_path.lower().endswith(".parquet"):
+            raise click.UsageError("Parquet leads need the DuckDB engine (--engine duckdb or auto)")
+        return False
+    try:
+        import leadrules.engine.sql.duckdb_engine  # noqa: F401
+    except ImportError:
+        if engine == "duckdb":
+            raise click.UsageError("the DuckDB engine is not available in this build; use --engine python") from None
+        return False
+    if engine == "duckdb":
+        return True
+    from leadrules.engine.sql.auto import choose_engine
+
+    return choose_engine(leads_path, "jsonl", explain=False) == "duckdb"
 
 
 def _observed(impact: object) -> set[str]:
