@@ -387,3 +387,9 @@ def test_worked_examples_say_what_the_rules_give(tmp_path: Path, run_cli: Callab
     page = _html_tree(run_cli("doc", str(rules), "--format", "html").stdout)
     assert [p.get("class") for p in page.iter("p") if p.get("class") in ("passes", "fails")] == [
         "passes", "fails", "fails"]
+
+
+def test_the_excerpt_in_the_docs_is_real_output() -> None:
+    page = (REPO / "docs" / "doc.md").read_text(encoding="utf-8")
+    excerpt = page.split("````markdown\n", 1)[1].split("````\n", 1)[0]
+    assert excerpt in (GOLDEN / "fit_engagement.md").read_text(encoding="utf-8")

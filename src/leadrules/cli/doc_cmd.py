@@ -16,7 +16,7 @@ from leadrules.workspace import load_file, sources_for
 __all__ = ["command"]
 
 
-@click.command("doc", short_help="Write a ruleset up in words for sales and marketing (Markdown or HTML).")
+@click.command("doc", short_help="Write a ruleset up in words for sales and marketing.")
 @click.argument("ruleset")
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="markdown", show_default=True,
               help="markdown (with a Mermaid funnel diagram) or one self-contained HTML page")
