@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 import click
 
 from leadrules.cli.eval_cmd import check_output_path, load_checked_or_exit, parse_as_of
+from leadrules.cli.lint_gate import report_or_refuse
 from leadrules.io.leads import csv_options
 from leadrules.io.output import write_output_text
 
@@ -50,8 +51,10 @@ def _progress(path: str | None) -> Iterator[Callable[[int], None] | None]:
 @click.option("--encoding", metavar="NAME", default="utf-8", show_default=True,
               help="text encoding of CSV LEADS and --events")
 @click.option("-q", "--quiet", is_flag=True, help="no progress bar on stderr")
+@click.option("--strict", is_flag=True,
+              help="refuse (exit 1) a ruleset `check` rejects for error-level findings; default: warn and run")
 def command(ruleset: str, leads: str, as_of_text: str | None, events_path: str | None, output_format: str,
-            output_path: str | None, engine: str, delimiter: str, encoding: str, quiet: bool) -> None:
+            output_path: str | None, engine: str, delimiter: str, encoding: str, quiet: bool, strict: bool) -> None:
     """Evaluate LEADS (.jsonl, .json array, .csv; '-': JSON Lines on stdin) and report
     the funnel: stage counts and conversion, where leads stall (criterion parts not met),
     disqualification and blocked reasons, route load, score distributions with band boundaries,
@@ -63,6 +66,7 @@ def command(ruleset: str, leads: str, as_of_text: str | None, events_path: str |
     check_output_path(output_path)
     csv_reading = csv_options(delimiter, encoding)
     loaded = load_checked_or_exit(ruleset)
+    report_or_refuse(loaded, strict)  # as eval: warn about what `check` rejects, or refuse with --strict
     model = loaded.model
     assert model is not None
     from leadrules.engine.sql.auto import choose_engine, input_format
