@@ -393,3 +393,17 @@ def test_the_excerpt_in_the_docs_is_real_output() -> None:
     page = (REPO / "docs" / "doc.md").read_text(encoding="utf-8")
     excerpt = page.split("````markdown\n", 1)[1].split("````\n", 1)[0]
     assert excerpt in (GOLDEN / "fit_engagement.md").read_text(encoding="utf-8")
+
+
+def test_dash_reads_the_rule_file_from_standard_input(run_cli: Callable[..., Any],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import sys
+
+    data = (REPO / "rulesets" / "score_grade.rules").read_bytes()
+    monkeypatch.chdir(REPO)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
+    result = run_cli("doc", "-")
+    assert result.exit_code == 0, result.stderr
+    expected = (GOLDEN / "score_grade.md").read_text(encoding="utf-8")
+    assert result.stdout == expected.replace("source `score_grade.rules`", "source `<stdin>`", 1)

@@ -9,9 +9,10 @@ import click
 
 from leadrules.cli.eval_cmd import check_output_path, reject_tests_file
 from leadrules.doc import FORMATS, document_for, render
+from leadrules.errors import InputError
 from leadrules.io.output import write_output_text
 from leadrules.io.render import get_renderer
-from leadrules.workspace import load_file, sources_for
+from leadrules.workspace import STDIN_NAME, LoadedFile, load_file, load_source, read_stdin_source, sources_for
 
 __all__ = ["command"]
 
@@ -28,10 +29,12 @@ def command(ruleset: str, output_format: str, output: str | None) -> None:
     tests as worked examples and its lint status. Comments above statements become the prose
     beside them. The same file always gives the same document.
 
+    `-` reads the rule file from standard input (its configuration is the current folder's).
+
     Exit status: 0 written, 1 the ruleset has errors (diagnostics on standard error),
     2 usage or I/O error."""
     check_output_path(output)
-    loaded = load_file(ruleset)
+    loaded = load_file(ruleset) if ruleset != "-" else _load_stdin()
     reject_tests_file(loaded)
     if loaded.module is None or loaded.model is None:
         sources = sources_for(loaded.diagnostics, {loaded.source.path: loaded.source})
@@ -42,3 +45,11 @@ def command(ruleset: str, output_format: str, output: str | None) -> None:
         click.echo(text, nl=False)
     else:
         write_output_text(output, text)
+
+
+def _load_stdin() -> LoadedFile:
+    try:
+        data = sys.stdin.buffer.read()
+    except OSError as exc:
+        raise InputError(f"{STDIN_NAME}: cannot read ({exc.strerror or exc})") from None
+    return load_source(read_stdin_source(data))
