@@ -34,6 +34,7 @@ def test_wheel_installs_and_checks_a_ruleset(tmp_path: Path) -> None:
         names = set(archive.namelist())
     assert "leadrules/grammar/leadrules.lark" in names
     assert "leadrules/schemas/ast.schema.json" in names
+    assert "leadrules/report/templates/report.html.j2" in names
 
     # a fresh environment with the wheel installed; dependencies come from this environment's site-packages
     # through a .pth line, which (unlike a site directory) does not pick up the editable install of the checkout
