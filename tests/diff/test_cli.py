@@ -232,3 +232,9 @@ def test_events_need_leads(run_cli: Any, pair: tuple[str, str], tmp_path: Path) 
     result = run_cli("diff", *pair, "--events", str(tmp_path / "e.csv"))
     assert result.exit_code == 2
     assert "--events needs --leads" in result.stderr
+
+
+def test_base_with_an_absolute_path(run_cli: Any, repo: Path) -> None:
+    result = run_cli("diff", "--base", "HEAD", str(repo / "rules" / "acme.rules"), "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["old"] == "HEAD:./rules/acme.rules"

@@ -3,6 +3,7 @@ with `--leads`, measured on real lead records."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -114,7 +115,8 @@ def command(old: str | None, new: str | None, base: tuple[str, str] | None, lead
         if old is not None or new is not None:
             raise click.UsageError("give either OLD NEW or --base REV PATH, not both")
         rev, path = base
-        relative = path if Path(path).is_absolute() else "./" + Path(path).as_posix()
+        # `REV:./PATH` is relative to the current folder, as PATH is; an absolute PATH is made relative
+        relative = "./" + Path(os.path.relpath(path)).as_posix()
         old_source, new_source = _git_show(rev, relative), read_source(path)
     elif old is None or new is None:
         raise click.UsageError("give OLD and NEW (rule files or REV:PATH), or --base REV PATH")
