@@ -5,6 +5,8 @@ command's exit statuses are eval's."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -191,7 +193,21 @@ def test_exit_statuses(tmp_path: Path, run_cli: Callable[..., Any]) -> None:
     folder = run_cli("report", ruleset, str(leads), "-o", str(tmp_path))
     assert folder.exit_code == 2
     assert folder.stderr == f"leadrules: error: {tmp_path}: is a directory (-o takes a file name)\n"
-    parquet = run_cli("report", ruleset, str(tmp_path / "leads.parquet"))
-    assert parquet.exit_code == 2 and "not Parquet" in parquet.stderr
-    stdin_duckdb = run_cli("report", ruleset, "-", "--engine", "duckdb")
-    assert stdin_duckdb.exit_code == 2 and "standard input is read only once" in stdin_duckdb.stderr
+    parquet = run_cli("report", ruleset, str(tmp_path / "leads.parquet"), "--engine", "python")
+    assert parquet.exit_code == 2
+    assert parquet.stderr.endswith("Parquet input needs the DuckDB engine (--engine duckdb or auto)\n")
+
+
+def test_standard_input_gives_the_numbers_of_the_file(tmp_path: Path) -> None:
+    ruleset = RULESETS[0]
+    model = load_file(ruleset).model
+    assert model is not None
+    leads = write_leads(tmp_path / "leads.jsonl", model, 200)
+    command = [sys.executable, "-m", "leadrules", "report", str(ruleset), "--as-of", AS_OF_TEXT, "--format", "json"]
+    from_file = subprocess.run([*command[:5], str(leads), *command[5:], "--engine", "python"],
+                               capture_output=True, text=True, check=False)
+    with leads.open("rb") as stdin:
+        from_stdin = subprocess.run([*command[:5], "-", *command[5:], "--engine", "duckdb"], stdin=stdin,
+                                    capture_output=True, text=True, check=False)
+    assert (from_file.returncode, from_stdin.returncode) == (0, 0), from_file.stderr + from_stdin.stderr
+    assert {**json.loads(from_file.stdout), "engine": ""} == {**json.loads(from_stdin.stdout), "engine": ""}

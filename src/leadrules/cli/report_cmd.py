@@ -55,7 +55,7 @@ def _progress(path: str | None) -> Iterator[Callable[[int], None] | None]:
               help="refuse (exit 1) a ruleset `check` rejects for error-level findings; default: warn and run")
 def command(ruleset: str, leads: str, as_of_text: str | None, events_path: str | None, output_format: str,
             output_path: str | None, engine: str, delimiter: str, encoding: str, quiet: bool, strict: bool) -> None:
-    """Evaluate LEADS (.jsonl, .json array, .csv; '-': JSON Lines on stdin) and report
+    """Evaluate LEADS (.jsonl, .json array, .csv, .parquet; '-': JSON Lines on stdin) and report
     the funnel: stage counts and conversion, where leads stall (criterion parts not met),
     disqualification and blocked reasons, route load, score distributions with band boundaries,
     bands by stage and invalid records.
@@ -72,15 +72,8 @@ def command(ruleset: str, leads: str, as_of_text: str | None, events_path: str |
     from leadrules.engine.sql.auto import choose_engine, input_format
 
     chosen = choose_engine(leads) if engine == "auto" else engine
-    if chosen == "duckdb" and leads == "-":
-        # the DuckDB run and the ledger pass both read the leads: standard input is read once
-        if engine == "duckdb":
-            raise click.UsageError("--engine duckdb needs LEADS as a file (standard input is read only once)")
-        chosen = "python"
-    if input_format(leads) == "parquet":
-        # where leads stall comes from the explain ledger, which only the Python engine keeps,
-        # and the Python readers do not take Parquet
-        raise click.UsageError("report reads JSON Lines, JSON and CSV leads, not Parquet")
+    if chosen == "python" and input_format(leads) == "parquet":
+        raise click.UsageError("Parquet input needs the DuckDB engine (--engine duckdb or auto)")
     if chosen == "duckdb":
         try:
             import duckdb  # noqa: F401 - only whether it is there
@@ -88,7 +81,8 @@ def command(ruleset: str, leads: str, as_of_text: str | None, events_path: str |
             raise click.UsageError("the DuckDB engine is not available in this build; use --engine python") from None
     from leadrules.report.compute import compute_report
 
-    with _progress(None if quiet else leads) as progress:
+    # the DuckDB engine reads the file itself: the bar follows the Python engine's reading
+    with _progress(None if quiet or chosen == "duckdb" else leads) as progress:
         report = compute_report(model, leads, events_path, as_of, chosen, csv_reading, progress)
     if output_format == "json":
         from leadrules.jsontext import dumps

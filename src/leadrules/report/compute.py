@@ -1,14 +1,14 @@
 """The numbers of `leadrules report`: one evaluation of a leads file, counted.
 
 Everything is counted from the output records `eval` writes (stage, reasons, blocked, scores,
-bands, route, error), so every number can be recomputed from `eval` output. The one thing an
-output record does not hold is *why* a lead did not reach the next stage; that comes from the
-explain ledger (`eval --explain`): for each lead whose ledger names a next stage, which `and`-parts
-of that stage's criterion were not met and which scoped disqualifiers block it.
-
-The Python engine gives records and ledgers in one pass. With the DuckDB engine the records
-come from DuckDB (written to a temporary JSON Lines file and read back), and the ledgers from a
-second pass of the Python engine over the leads, as only the Python engine keeps a ledger.
+bands, route, error), so every number can be recomputed from `eval` output. Where leads stall
+is what the explain ledger (`eval --explain`) says of each lead whose ledger names a next stage:
+which `and`-parts of that stage's criterion are not met and which scoped disqualifiers block
+it. Explaining every lead costs several times an evaluation and only the Python engine keeps
+a ledger, so the report evaluates a copy of the ruleset with one probe score per criterion
+clause and per scoped disqualifier instead (`_Probes`): either engine then gives those truths
+in its ordinary records, in one pass, and the probes are dropped before counting. The counts
+equal the ledger's (tests/report checks them against `eval --explain`).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import datetime as dt
 import os
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -254,69 +254,97 @@ class ReportTally:
         )
 
 
-def _clause_texts(model: m.CheckedModel) -> dict[str, tuple[str, ...]]:
-    """Each stage's criterion clauses in the words of the explain ledger (computed once)."""
+@dataclass(frozen=True)
+class _Probes:
+    """The ruleset plus one probe score per criterion clause and per scoped disqualifier: `+1 if
+    <clause>`. A probe is 1 exactly when its expression is true (false and unknown give 0, as
+    the ledger's "not met"), so each engine's ordinary output records carry the truths the
+    explain ledger would show, at the cost of a few more scores instead of an explain per lead."""
+
+    model: m.CheckedModel
+    clauses: dict[str, tuple[tuple[str, str], ...]]  # stage → (clause text as the ledger writes it, probe)
+    disqualifiers: tuple[tuple[str, str, str], ...]  # (code, stage it applies at, probe), scoped only
+
+
+def _probe_model(model: m.CheckedModel) -> _Probes:
     from leadrules.engine.python.explain import _clause_text, _clauses
 
-    return {stage: tuple(_clause_text(c, model) for c in _clauses(criterion.condition))
-            for stage, criterion in model.criteria.items()}
+    taken = {*model.scores, *model.fields, *model.conditions, *model.bands, *model.lists, *model.events}
+    scores = dict(model.scores)
+    order = list(model.order)
 
+    def probe(base: str, condition: m.Expr, span: Any) -> str:
+        name = base
+        while name in taken:
+            name += "_"
+        taken.add(name)
+        scores[name] = m.Score(name, None, None, (m.IfRule(None, Decimal(1), condition, span),), span)
+        order.append(("score", name))  # last: nothing uses a probe
+        return name
 
-def _ledgers(model: m.CheckedModel, leads: Iterator[Any], as_of: dt.datetime,
-             tally: ReportTally, *, records: bool) -> None:
-    """Explain every lead with the Python engine; count each ledger's next stage (and, with
-    `records`, the output record too)."""
-    from leadrules.engine.python import compile_model
-    from leadrules.engine.python.explain import Explanation, _clauses, _Values
-
-    evaluator = compile_model(model)
-    texts = _clause_texts(model)
-    parts = {stage: tuple(_clauses(criterion.condition)) for stage, criterion in model.criteria.items()}
-    positions = {stage: index for index, stage in enumerate(model.stages)}
-    later_with_criterion = {
-        stage: next((s for s in model.stages[index + 1:] if s in model.criteria), None)
-        for index, stage in enumerate(model.stages)
+    clauses = {
+        stage: tuple((_clause_text(part, model), probe(f"lr_report_clause_{index}_{number}", part, criterion.span))
+                     for number, part in enumerate(_clauses(criterion.condition)))
+        for index, (stage, criterion) in enumerate(model.criteria.items())
     }
-    for number, lead in enumerate(leads, 1):
-        # detailed=False: no rule texts per lead; the next stage is worked out here with the
-        # clause texts computed once (the ledger's own rule, explain._next_stage)
-        explanation: Explanation = evaluator.explain(lead, as_of, record=number, detailed=False)
-        record = explanation.record
-        if records:
-            tally.add_record(record, number)
-        if not explanation.valid:
-            continue
-        target = later_with_criterion.get(record["stage"])
+    disqualifiers = tuple((d.code, d.at, probe(f"lr_report_disqualifier_{number}", d.condition, d.span))
+                          for number, d in enumerate(model.disqualifiers) if d.at is not None)
+    probed = replace(model, scores=scores, order=tuple(order), tests=())
+    return _Probes(probed, clauses, disqualifiers)
+
+
+class _Counting:
+    """Counts each output record of the probed ruleset: the report's numbers from its ordinary
+    keys, where it stalls from its probes (the next stage is the ledger's: the first later
+    stage with a criterion)."""
+
+    def __init__(self, model: m.CheckedModel, probes: _Probes) -> None:
+        self.tally = ReportTally(model)
+        self.probes = probes
+        self.positions = {stage: index for index, stage in enumerate(model.stages)}
+        self.next_stage = {
+            stage: next((s for s in model.stages[index + 1:] if s in model.criteria), None)
+            for index, stage in enumerate(model.stages)
+        }
+        self.scores = tuple(model.scores)
+
+    def add(self, record: dict[str, Any], number: int) -> None:
+        if "error" in record:
+            self.tally.add_record(record, number)
+            return
+        probed = record["scores"]
+        self.tally.add_record({**record, "scores": {name: probed[name] for name in self.scores}}, number)
+        target = self.next_stage.get(record["stage"])
         if target is None:
-            continue
-        values = _Values(explanation, explanation.slot_counts, explanation.domains)
-        lacking = [text for text, clause in zip(texts[target], parts[target], strict=True)
-                   if values.value(clause) is not True]
-        position = positions[target]
-        blocked_by = [d.code for d, (_, truth) in zip(model.disqualifiers, explanation.disqualifiers, strict=True)
-                      if truth is True and d.at is not None and positions[d.at] <= position]
-        tally.add_next_stage(target, lacking, blocked_by)
+            return
+        position = self.positions[target]
+        lacking = [text for text, name in self.probes.clauses[target] if not probed[name]]
+        blocked_by = [code for code, at, name in self.probes.disqualifiers
+                      if probed[name] and self.positions[at] <= position]
+        self.tally.add_next_stage(target, lacking, blocked_by)
 
 
 def compute_report(model: m.CheckedModel, leads: str | None, events_path: str | None, as_of: dt.datetime,
                    engine: str, csv_reading: CsvOptions = DEFAULT_CSV,
                    progress: Progress | None = None) -> Report:
     """Evaluate `leads` with `engine` ("python" or "duckdb") and count the report's numbers."""
-    tally = ReportTally(model)
+    probes = _probe_model(model)
+    counting = _Counting(model, probes)
     if engine == "python":
-        with read_leads(leads, model, events_path, progress, csv_reading) as records:
-            _ledgers(model, records, as_of, tally, records=True)
-        return tally.result(as_of, engine)
+        from leadrules.engine.python import compile_model
+
+        evaluator = compile_model(probes.model)
+        with read_leads(leads, probes.model, events_path, progress, csv_reading) as records:
+            for number, record in enumerate(evaluator.evaluate_many(records, as_of), 1):
+                counting.add(record, number)
+        return counting.tally.result(as_of, engine)
     from leadrules.engine.sql.duckdb_engine import run
     from leadrules.jsontext import loads
 
     with tempfile.TemporaryDirectory(prefix="leadrules-report-") as folder:
         results = os.path.join(folder, "results.jsonl")
-        run(model, leads or "-", events_path, as_of, "jsonl", results, csv_reading)
+        run(probes.model, leads or "-", events_path, as_of, "jsonl", results, csv_reading)
         with open(results, encoding="utf-8") as stream:
             for number, line in enumerate(stream, 1):
-                tally.add_record(loads(line), number)
-    # only the Python engine keeps a ledger: a second pass for the clauses that hold leads back
-    with read_leads(leads, model, events_path, progress, csv_reading) as records:
-        _ledgers(model, records, as_of, tally, records=False)
-    return tally.result(as_of, engine)
+                counting.add(loads(line), number)
+    return counting.tally.result(as_of, engine)
