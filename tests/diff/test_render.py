@@ -85,3 +85,14 @@ def test_text_from_rule_files_is_escaped(run_cli: Any, tmp_path: Path) -> None:
     assert "<b>" not in markdown.replace("<details>", "").replace("<summary>", "")
     route_line = next(line for line in markdown.splitlines() if line.startswith("- The route changed: "))
     assert "n\\|a \\<b\\>x\\</b\\>" in route_line
+
+
+def test_annotations_point_at_the_declaration_new_changed(run_cli: Any, tmp_path: Path) -> None:
+    text = edit('disqualify small', 'disqualify students "Students" if role == "student"\ndisqualify small')
+    line = text.splitlines().index('disqualify students "Students" if role == "student"') + 1
+    old, new = _pair(tmp_path, text)
+    lines = run_cli("diff", old, new, "--format", "github").stdout.splitlines()
+    titles = {entry.split("title=")[1].split("::")[0]: entry for entry in lines if entry.startswith("::warning")}
+    assert sorted(titles) == ["diff/disqualified", "diff/reasons", "diff/stage/Disqualified", "diff/stage/Lead"]
+    for entry in titles.values():
+        assert f",line={line},col=1," in entry

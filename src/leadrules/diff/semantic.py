@@ -478,15 +478,15 @@ def semantic_diff(old: m.CheckedModel, new: m.CheckedModel, timeout_ms: int = 50
     stages_old, stages_new = _stage_terms(enc_old), _stage_terms(enc_new)
     keys.append(compare("stage", "outcome", _labels_differ(stages_old, stages_new), new.stages_span))
     keys.append(compare("disqualified", "outcome", enc_old.disqualified() != enc_new.disqualified(),
-                        _first_span([d.span for d in new.global_disqualifiers])))
+                        _cause(old.global_disqualifiers, new.global_disqualifiers)))
     keys.append(compare("reasons", "outcome", _codes_differ(enc_old, old.global_disqualifiers, enc_new,
                                                             new.global_disqualifiers),
-                        _first_span([d.span for d in new.global_disqualifiers])))
+                        _cause(old.global_disqualifiers, new.global_disqualifiers)))
     keys.append(compare("blocked", "outcome", _codes_differ(enc_old, old.scoped_disqualifiers, enc_new,
                                                             new.scoped_disqualifiers),
-                        _first_span([d.span for d in new.scoped_disqualifiers])))
+                        _cause(old.scoped_disqualifiers, new.scoped_disqualifiers)))
     keys.append(compare("route", "outcome", _labels_differ(_route_terms(enc_old), _route_terms(enc_new)),
-                        _first_span([r.span for r in new.routes.values()])))
+                        _cause(tuple(old.routes.values()), tuple(new.routes.values()))))
     for name, score in new.scores.items():
         if name in old.scores:
             keys.append(compare(name, "score", enc_old.scores[name] != enc_new.scores[name], score.span))
@@ -502,16 +502,32 @@ def semantic_diff(old: m.CheckedModel, new: m.CheckedModel, timeout_ms: int = 50
     return SemanticDiff(tuple(keys), tuple(stage_sets), added, removed, joint.queries)
 
 
-def _first_span(spans: list[Span]) -> Span | None:
+def _stage_cause(old: m.CheckedModel, new: m.CheckedModel, stage: str) -> Span | None:
+    """The line of NEW a stage set's change is attached to: the stage's own criterion when NEW
+    changed it, else the first criterion or disqualifier NEW changed, else the criterion or
+    the `stages` line."""
+    criterion = new.criteria.get(stage)
+    if criterion is not None and old.criteria.get(stage) != criterion:
+        return criterion.span
+    changed = [c.span for c in new.criteria.values() if old.criteria.get(c.stage) != c]
+    changed += [d.span for d in new.disqualifiers if d not in old.disqualifiers]
+    if changed:
+        return changed[0]
+    return criterion.span if criterion is not None else new.stages_span
+
+
+def _cause(old: Sequence[m.Disqualifier | m.Route], new: Sequence[m.Disqualifier | m.Route]) -> Span | None:
+    """The line of NEW to attach a change to: the first declaration of the kind that NEW
+    changed or added (declarations compare without their positions), else the first one."""
+    changed = [d.span for d in new if d not in old]
+    spans = changed or [d.span for d in new]
     return spans[0] if spans else None
 
 
 def _stage_set(differ: _Differ, stage: str, old: _Labels, new: _Labels) -> StageSet:
     no = z3.BoolVal(False)
     in_old, in_new = old.get(stage, no), new.get(stage, no)
-    model = differ.joint.new_model
-    criterion = model.criteria.get(stage)
-    span = criterion.span if criterion is not None else model.stages_span
+    span = _stage_cause(differ.joint.old_model, differ.joint.new_model, stage)
 
     def left(a: Any, b: Any) -> bool:
         return bool(a == stage and b != stage)
