@@ -191,6 +191,28 @@ def test_cp1252_export_with_an_undefined_byte(rules: Path, tmp_path: Path) -> No
     ]
 
 
+def test_duckdb_reads_a_single_byte_encoding_through_a_utf8_copy(rules: Path, tmp_path: Path) -> None:
+    leads = write(tmp_path / "leads.csv", b'id,email,country\nL1,a@x.com,M\xfcnchen\nL2,b@x.com,"\x80uro"\n')
+    events = write(tmp_path / "events.csv", b"lead_id,type,at,note\nL1,visit,2026-11-01T00:00:00Z,caf\xe9\n")
+    run = eval_both(rules, leads, "--events", str(events), "--encoding", "cp1252")
+    assert run.returncode == 0
+    assert records(run.stdout) == [result("L1", "MQL", {"s": 15}), result("L2", "Lead", {"s": 7})]
+    model = load_file(rules).model
+    assert model is not None
+    out = tmp_path / "out.jsonl"
+    details = run_detailed(model, str(leads), str(events), AS_OF, "jsonl", str(out), csv_options(None, "cp1252"))
+    assert details.python_records == 0  # DuckDB read the rows itself
+    assert out.read_text(encoding="utf-8") == run.stdout
+    # a byte cp1252 does not have: the Python readers read the file and make that row an error record
+    write(leads, b"id,email,country\nL1,a@x.com,M\xfcnchen\nL2,b@x.com,\x81\n")
+    details = run_detailed(model, str(leads), None, AS_OF, "jsonl", str(out), csv_options(None, "cp1252"))
+    assert details.python_records is None
+    assert records(out.read_text(encoding="utf-8")) == [
+        result("L1", "Lead", {"s": 5}),
+        error_record(2, 2, None, "line 3 is not cp1252 text (byte 0x81 at byte 12 of the line); see --encoding")]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["events.csv", "intake.rules", "leads.csv", "out.jsonl"]
+
+
 def test_events_file_that_cannot_be_decoded_stops_the_run(rules: Path, tmp_path: Path) -> None:
     leads = write(tmp_path / "leads.csv", b"id,email\nL1,a@x.com\n")
     events = write(tmp_path / "events.csv", b"lead_id,type,at,note\nL1,visit,2026-11-01T00:00:00Z,caf\xe9\n")

@@ -26,7 +26,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
@@ -130,7 +130,7 @@ def run_detailed(model: m.CheckedModel, leads_path: str, events_path: str | None
         con = duckdb.connect(":memory:")
         stack.callback(con.close)
         try:
-            run_ = _Run(model, con, source, events_path, as_of, csv_options)
+            run_ = _Run(model, con, source, events_path, as_of, csv_options, stack)
             run_.prepare()
         except (duckdb.Error, _PythonReads):
             # DuckDB could not read the file as a whole, or would read it otherwise than the
@@ -266,11 +266,14 @@ class _Run:
     """Tables of one run: lr_raw (records), lr_typed (accepted records), lr_events."""
 
     def __init__(self, model: m.CheckedModel, con: duckdb.DuckDBPyConnection, source: _Input,
-                 events_path: str | None, as_of: dt.datetime, csv_options: CsvOptions = DEFAULT_CSV) -> None:
+                 events_path: str | None, as_of: dt.datetime, csv_options: CsvOptions = DEFAULT_CSV,
+                 temp_files: ExitStack | None = None) -> None:
         self.model = model
         self.csv_options = csv_options
-        # a CSV header name -> the name of its column in lr_raw
-        self.csv_columns: dict[str, str] = {}
+        self.temp_files = temp_files if temp_files is not None else ExitStack()
+        # the CSV leads DuckDB reads: the file, or its UTF-8 copy (read with `utf8_options`)
+        self.csv_path = source.path
+        self.utf8_options = replace(csv_options, encoding="utf-8")
         self.con = con
         self.source = source
         self.events_path = events_path
@@ -307,10 +310,11 @@ class _Run:
             if renumber:
                 con.execute("DROP TABLE lr_numbers")
         elif kind == "csv":
-            header = _csv_header(self.source.path, self.source.shown, self.model, self.csv_options)
+            self.csv_path = _utf8_copy(self.source.path, self.csv_options, self.temp_files)
+            header = _csv_header(self.csv_path, self.source.shown, self.model, self.utf8_options)
             wanted = [*self.model.fields, "id", "events"]
             kept = {name: f"c{index}" for index, name in enumerate(header) if name in wanted}
-            reader = _csv_reader(self.source.path, len(header), self.csv_options)
+            reader = _csv_reader(self.csv_path, len(header), self.utf8_options)
             select = exp.select(record, *[exp.alias_(exp.column(column), name, quoted=True)
                                           for name, column in kept.items()]).from_(reader)
             con.execute(_sql(exp.Create(this=exp.to_table("lr_raw"), kind="TABLE", expression=select)))
@@ -404,10 +408,11 @@ class _Run:
     def _load_events_file(self) -> None:
         if self.events_path is None:
             return
-        header = [name.strip() for name in _csv_header(self.events_path, self.events_path, None, self.csv_options)]
+        events_csv = _utf8_copy(self.events_path, self.csv_options, self.temp_files)
+        header = [name.strip() for name in _csv_header(events_csv, self.events_path, None, self.utf8_options)]
         if any(header.count(name) != 1 for name in ("lead_id", "type", "at")):
             raise _PythonReads("the events header: the Python reader words the problem")
-        reader = _csv_reader(self.events_path, len(header), self.csv_options)
+        reader = _csv_reader(events_csv, len(header), self.utf8_options)
         declared = [_s(e) for e in self.model.events] or [_s("")]
         select = (
             exp.select(
@@ -800,8 +805,8 @@ class _Run:
         if kind == "parquet":
             records: Iterator[Any] = self._parquet_records()
         elif kind == "csv":
-            stream = open(self.source.path, "rb")  # noqa: SIM115
-            records = _closing(read_csv(stream, self.model, self.csv_options, self.source.shown), stream)
+            stream = open(self.csv_path, "rb")  # noqa: SIM115
+            records = _closing(read_csv(stream, self.model, self.utf8_options, self.source.shown), stream)
         else:
             records = self._jsonl_records(wanted)
         if events:
@@ -984,6 +989,10 @@ class _Run:
             writer.close()
 
     def _write_parquet(self, output_path: str | None, fallback: dict[int, dict[str, Any]]) -> None:
+        """One COPY of every record in input order: the accepted records' results straight from
+        SQL, the records of the Python engine from a table filled in one statement (a row at a
+        time would cost a statement per row, and must not run on the connection while a cursor
+        over the results is still being read)."""
         assert output_path is not None
         model = self.model
         columns = ["lr_order", "id", "stage", "disqualified", "reasons", "blocked", "route"]
@@ -995,32 +1004,49 @@ class _Run:
             for c, t in zip(columns, types, strict=True)
         ])
         self.con.execute(_sql(exp.Create(this=table, kind="TABLE")))
-        rows = []
-        for number, record in enumerate(self._records(fallback), 1):
+        if fallback:
+            self._insert_fallback(columns, types, fallback)
+        joined = self._joined_results("lr_id_json")
+        id_json = exp.column("lr_id_json")
+        # the id column holds a string id as itself and any other id as its JSON text
+        id_text = exp.case().when(_f("starts_with", id_json, _s('"')),
+                                  _f("json_extract_string", id_json.copy(), _s("$"))).else_(id_json.copy())
+        values = [
+            exp.column("lr_order"), id_text,
+            *[exp.column(c) for c in ("stage", "disqualified", "reasons", "blocked", "route")],
+            *[exp.cast(_col("score_" + n), DECIMAL_TYPE) for n in model.scores],
+            *[_col("band_" + n) for n in model.bands],
+            exp.cast(exp.null(), "VARCHAR"),
+        ]
+        accepted = exp.select(*[exp.alias_(v, c, quoted=True) for v, c in zip(values, columns, strict=True)]).from_(
+            joined.subquery("lr_r"))
+        everything = exp.union(accepted, exp.select(exp.Star()).from_("lr_out"), distinct=False)
+        select = exp.select(*[exp.column(c, quoted=True) for c in columns[1:]]).from_(
+            everything.subquery("lr_all")).order_by(exp.column("lr_order", quoted=True))
+        self._copy_to(select, output_path, [("FORMAT", exp.var("PARQUET"))])
+
+    def _insert_fallback(self, columns: list[str], types: list[str], fallback: dict[int, dict[str, Any]]) -> None:
+        """The records of the Python engine into lr_out: one list per column, one statement."""
+        model = self.model
+        values: list[list[Any]] = [[] for _ in columns]
+        for number, record in sorted(fallback.items()):
             error = record.get("error")
             shown = record["id"]
             id_text = None if shown is None else (shown if isinstance(shown, str) else dumps(shown))
             if error is not None:
-                rows.append([number, id_text, None, None, None, None, None]
-                            + [None] * (len(model.scores) + len(model.bands)) + [error["message"]])
+                row = [number, id_text, None, None, None, None, None]
+                row += [None] * (len(model.scores) + len(model.bands)) + [error["message"]]
             else:
-                rows.append([number, id_text, record["stage"], record["disqualified"], record["reasons"],
-                             record["blocked"], record["route"]]
-                            + [Decimal(str(record["scores"][n])) for n in model.scores]
-                            + [record["bands"][n] for n in model.bands] + [None])
-            if len(rows) >= _FETCH:
-                self._insert(rows, len(columns))
-                rows = []
-        if rows:
-            self._insert(rows, len(columns))
-        select = exp.select(*[exp.column(c, quoted=True) for c in columns[1:]]).from_("lr_out").order_by(
-            exp.column("lr_order"))
-        self._copy_to(select, output_path, [("FORMAT", exp.var("PARQUET"))])
-
-    def _insert(self, rows: list[list[Any]], width: int) -> None:
-        placeholders = exp.Tuple(expressions=[exp.Placeholder() for _ in range(width)])
-        insert = exp.insert(exp.Values(expressions=[placeholders]), "lr_out")
-        self.con.executemany(_sql(insert), rows)
+                row = [number, id_text, record["stage"], record["disqualified"], record["reasons"],
+                       record["blocked"], record["route"]]
+                # score text, cast by DuckDB: exact, whatever the magnitude
+                row += [str(record["scores"][n]) for n in model.scores]
+                row += [record["bands"][n] for n in model.bands] + [None]
+            for column, value in zip(values, row, strict=True):
+                column.append(value)
+        insert = exp.insert(exp.select(*[exp.cast(exp.Unnest(expressions=[exp.Placeholder()]), t) for t in types]),
+                            "lr_out")
+        self.con.execute(_sql(insert), values)
 
 
 def _scale(type_name: str) -> int:
@@ -1100,6 +1126,39 @@ def _csv_reader(path: str, width: int, options: CsvOptions) -> exp.Expr:
                 "delim": _s(options.delimiter), "quote": _s('"'), "escape": _s('"'), "strict_mode": exp.true(),
                 "null_padding": exp.false(), "encoding": _s("utf-8")}
     return exp.func("read_csv", _s(path), *[exp.EQ(this=exp.var(k), expression=v) for k, v in options_.items()])
+
+
+def _single_byte(encoding: str) -> bool:
+    """Whether every byte is one character on its own in `encoding` (latin-1, cp1252, ...):
+    then decoding a file whole and line by line agree, and a UTF-8 copy reads as the file."""
+    if not encoding.startswith(("iso8859", "cp", "mac-", "koi8", "latin")):
+        return False
+    try:
+        return all(len(bytes([byte]).decode(encoding, "replace")) == 1 for byte in range(256)) and \
+            len(bytes(range(256)).decode(encoding, "replace")) == 256
+    except LookupError:
+        return False
+
+
+def _utf8_copy(path: str, options: CsvOptions, temp_files: ExitStack) -> str:
+    """The CSV file for DuckDB, which reads UTF-8: the file itself, or a UTF-8 copy of a file
+    in a single-byte encoding. `_PythonReads` when a byte does not decode (the Python reader
+    makes its row an error record) or the encoding is not single-byte."""
+    if options.encoding == "utf-8":
+        return path
+    if not _single_byte(options.encoding):
+        raise _PythonReads("an encoding DuckDB does not read")
+    handle, temp = tempfile.mkstemp(suffix=".csv")
+    temp_files.callback(os.unlink, temp)
+    try:
+        with os.fdopen(handle, "wb") as out, open(path, "rb") as stream:
+            while block := stream.read(1 << 20):
+                out.write(block.decode(options.encoding).encode("utf-8"))
+    except UnicodeDecodeError:
+        raise _PythonReads("a byte the encoding does not have") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    return temp
 
 
 def _check_cell_sizes(con: duckdb.DuckDBPyConnection, columns: list[str]) -> None:
