@@ -96,3 +96,23 @@ def test_annotations_point_at_the_declaration_new_changed(run_cli: Any, tmp_path
     assert sorted(titles) == ["diff/disqualified", "diff/reasons", "diff/stage/Disqualified", "diff/stage/Lead"]
     for entry in titles.values():
         assert f",line={line},col=1," in entry
+
+
+def test_unknown_verdicts_say_why_and_are_never_answers() -> None:
+    from leadrules.diff.render import DiffReport, render_text, to_json
+    from leadrules.diff.semantic import KeyVerdict, SemanticDiff, StageSet
+
+    semantic = SemanticDiff(
+        keys=(KeyVerdict("validity", "validity", "equivalent"),
+              KeyVerdict("route", "outcome", "unknown", reason="the solver ran out of time")),
+        stage_sets=(StageSet("SQL", "unknown", reason="the solver ran out of time"),),
+        added=(), removed=())
+    report = DiffReport("a.rules", "b.rules", "b.rules", semantic)
+    assert to_json(report)["semantic"]["route"] == {
+        "verdict": "unknown", "witness": None, "old": None, "new": None, "reason": "the solver ran out of time"}
+    assert render_text(report).splitlines() == [
+        "leadrules diff a.rules -> b.rules", "",
+        "No change found. Undecided: route.", "",
+        "Stage SQL: could not be decided: the solver ran out of time.",
+        "The route could not be decided: the solver ran out of time.",
+        "Equivalent: validity."]
