@@ -107,6 +107,8 @@ def _progress(path: str | None) -> Iterator[Callable[[int], None] | None]:
 @click.argument("ruleset")
 @click.argument("leads", required=False)
 @click.option("--as-of", "as_of_text", metavar="TS", help="evaluation instant (ISO 8601); default: now, UTC")
+@click.option("--as-of-field", "as_of_field", metavar="FIELD",
+              help="evaluate each record as of its own timestamp in FIELD (later events ignored); Python engine")
 @click.option("--events", "events_path", metavar="FILE", help="CSV of events: lead_id,type,at")
 @click.option("--format", "output_format", type=click.Choice(["jsonl", "csv", "parquet"]), default="jsonl",
               show_default=True, help="parquet needs -o and the DuckDB engine")
@@ -124,9 +126,9 @@ def _progress(path: str | None) -> Iterator[Callable[[int], None] | None]:
 @click.option("-q", "--quiet", is_flag=True, help="no summary and no progress bar on stderr")
 @click.option("--strict", is_flag=True,
               help="refuse (exit 1) a ruleset `check` rejects for error-level findings; default: warn and run")
-def command(ruleset: str, leads: str | None, as_of_text: str | None, events_path: str | None,
-            output_format: str, output_path: str | None, explain: bool, engine: str, delimiter: str,
-            encoding: str, force_summary: bool, quiet: bool, strict: bool) -> None:
+def command(ruleset: str, leads: str | None, as_of_text: str | None, as_of_field: str | None,
+            events_path: str | None, output_format: str, output_path: str | None, explain: bool, engine: str,
+            delimiter: str, encoding: str, force_summary: bool, quiet: bool, strict: bool) -> None:
     """Evaluate LEADS (.jsonl, .json array, .csv; '-' or absent: JSON Lines on stdin).
 
     With -o FILE and stderr a terminal (or with --summary), a summary of the results follows
@@ -136,6 +138,10 @@ def command(ruleset: str, leads: str | None, as_of_text: str | None, events_path
     the output), 1 the ruleset has errors, 2 usage or I/O error."""
     if quiet and force_summary:
         raise click.UsageError("--quiet and --summary exclude each other")
+    if as_of_field is not None and as_of_text is not None:
+        raise click.UsageError("--as-of and --as-of-field exclude each other")
+    if as_of_field is not None and engine == "duckdb":
+        raise click.UsageError("--as-of-field needs --engine python (or auto)")
     as_of = parse_as_of(as_of_text)
     check_output_path(output_path)
     csv_reading = csv_options(delimiter, encoding)
@@ -144,7 +150,8 @@ def command(ruleset: str, leads: str | None, as_of_text: str | None, events_path
     model = loaded.model
     assert model is not None
     # DuckDB is imported only when it runs: auto decides from the path and file size first
-    wants_sql = engine == "duckdb" or (engine == "auto" and _auto_prefers_sql(leads, output_format, explain))
+    wants_sql = engine == "duckdb" or (engine == "auto" and as_of_field is None
+                                       and _auto_prefers_sql(leads, output_format, explain))
     run_sql = _duckdb_run() if wants_sql else None
     if engine == "duckdb" and run_sql is None:
         raise click.UsageError("the DuckDB engine is not available in this build; use --engine python")
@@ -161,7 +168,7 @@ def command(ruleset: str, leads: str | None, as_of_text: str | None, events_path
         summary = run_sql(model, leads or "-", events_path, as_of, output_format, output_path, csv_reading)
     else:
         summary = _run_python(model, leads, events_path, as_of, output_format, output_path, explain, csv_reading,
-                              show_progress=not quiet, tally=show_summary)
+                              show_progress=not quiet, tally=show_summary, as_of_field=as_of_field)
     if show_summary and summary.tally is not None:
         destination = None if output_path in (None, "-") else str(output_path)
         sys.stdout.flush()  # results on a terminal come before the summary
@@ -184,7 +191,7 @@ def _auto_prefers_sql(leads: str | None, output_format: str, explain: bool) -> b
 def _run_python(model: CheckedModel, leads: str | None, events_path: str | None, as_of: dt.datetime,
                 output_format: str, output_path: str | None, explain: bool,
                 csv_reading: CsvOptions = DEFAULT_CSV, *, show_progress: bool = True,
-                tally: bool = False) -> EvalSummary:
+                tally: bool = False, as_of_field: str | None = None) -> EvalSummary:
     from leadrules.engine.python import compile_model
 
     evaluator = compile_model(model)
@@ -196,7 +203,7 @@ def _run_python(model: CheckedModel, leads: str | None, events_path: str | None,
         write = writer.write
         if explain:
             for number, lead in enumerate(records, 1):
-                explanation = evaluator.explain(lead, as_of, record=number)
+                explanation = evaluator.explain(lead, as_of, record=number, as_of_field=as_of_field)
                 record = explanation.record
                 if explanation.valid:
                     record = {**record, "explain": explanation.ledger(model)}
@@ -207,7 +214,7 @@ def _run_python(model: CheckedModel, leads: str | None, events_path: str | None,
                 write(record)
                 count = number
         else:
-            for record in evaluator.evaluate_many(records, as_of):
+            for record in evaluator.evaluate_many(records, as_of, as_of_field=as_of_field):
                 count += 1
                 if "error" in record:
                     invalid += 1

@@ -3,6 +3,7 @@
     evaluator = compile_model(model)
     evaluator.evaluate(lead, as_of)      # output record, or error record for invalid input
     evaluator.explain(lead, as_of)       # Explanation: the record plus the ledger behind it
+    evaluator.evaluate_many(leads, as_of_field="signed_at")   # each lead as of its own instant
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from typing import Any
 from leadrules import model as m
 from leadrules.engine.python.explain import Explanation, RuleTrace, build_explanation
 from leadrules.engine.python.load import CompiledModule, load_module
-from leadrules.engine.validate import Validator, validator_for
+from leadrules.engine.validate import Validator, ValidLead, error_record, parse_lead_timestamp, validator_for
 from leadrules.errors import InternalError
 from leadrules.source import Span
 from leadrules.values import exact_context
 
-__all__ = ["compile_model", "Evaluator", "Explanation", "RuleTrace"]
+__all__ = ["compile_model", "Evaluator", "Explanation", "RuleTrace", "record_as_of"]
 
 UTC = dt.timezone.utc
 _BUG_TYPES = (TypeError, ValueError, ArithmeticError, AttributeError, KeyError, IndexError, NameError)
@@ -33,6 +34,27 @@ def _utc(as_of: dt.datetime) -> dt.datetime:
     if as_of.tzinfo is None:
         return as_of.replace(tzinfo=UTC)
     return as_of.astimezone(UTC)
+
+
+def record_as_of(lead: Any, valid: ValidLead, as_of_field: str) -> tuple[dt.datetime | None, dict[str, Any] | None]:
+    """The instant a valid lead is evaluated at under `--as-of-field F`: its own F, read from
+    the record as written (declared or not), or the error record naming F when F is missing or
+    not a timestamp. A date (`2026-11-02`) means its first instant, so nothing of that day that
+    came later leaks in."""
+    raw = lead.get(as_of_field) if isinstance(lead, dict) else None
+    if isinstance(raw, dt.datetime):
+        return _utc(raw), None
+    if isinstance(raw, str):
+        parsed = parse_lead_timestamp(raw.strip())
+        if parsed is not None:
+            return parsed, None
+        problem = "found text that is not one"
+    elif raw is None:
+        problem = "found nothing (missing or null)"
+    else:
+        problem = f"found {type(raw).__name__ if not isinstance(raw, (int, float, decimal.Decimal)) else 'a number'}"
+    message = f"expected a timestamp (ISO 8601) to evaluate the lead as of, {problem}"
+    return None, error_record(valid.id, valid.record, as_of_field, message)
 
 
 class Evaluator:
@@ -65,8 +87,15 @@ class Evaluator:
         except _BUG_TYPES as exc:
             raise self._located(exc) from exc
 
-    def evaluate_many(self, leads: Iterable[Any], as_of: dt.datetime) -> Iterator[dict[str, Any]]:
-        """Records for leads in order; record numbers count from 1."""
+    def evaluate_many(self, leads: Iterable[Any], as_of: dt.datetime | None = None, *,
+                      as_of_field: str | None = None) -> Iterator[dict[str, Any]]:
+        """Records for leads in order; record numbers count from 1. With `as_of_field`, each
+        lead is evaluated as of its own timestamp in that field (`record_as_of`), not `as_of`."""
+        if as_of_field is not None:
+            yield from self._evaluate_each_as_of(leads, as_of_field)
+            return
+        if as_of is None:
+            raise ValueError("evaluate_many needs as_of or as_of_field")
         as_of = _utc(as_of)
         validate = self._validate
         run = self._run
@@ -89,15 +118,50 @@ class Evaluator:
                 set_context(caller_context)
             yield result
 
-    def explain(self, lead: Any, as_of: dt.datetime, *, record: int = 1, detailed: bool = True) -> Explanation:
+    def _evaluate_each_as_of(self, leads: Iterable[Any], as_of_field: str) -> Iterator[dict[str, Any]]:
+        validate = self._validate
+        run = self._run
+        exact = exact_context()
+        get_context, set_context = decimal.getcontext, decimal.setcontext
+        for record, lead in enumerate(leads, 1):
+            valid, error = validate(lead, record)
+            if valid is None:
+                assert error is not None
+                yield error
+                continue
+            as_of, error = record_as_of(lead, valid, as_of_field)
+            if as_of is None:
+                assert error is not None
+                yield error
+                continue
+            caller_context = get_context()
+            set_context(exact)
+            try:
+                result = run(valid.id, valid.values, valid.events, as_of)
+            except _BUG_TYPES as exc:
+                raise self._located(exc) from exc
+            finally:
+                set_context(caller_context)
+            yield result
+
+    def explain(self, lead: Any, as_of: dt.datetime | None, *, record: int = 1, detailed: bool = True,
+                as_of_field: str | None = None) -> Explanation:
         """The record with the ledger behind it: points per rule, truth of every decision.
 
         `detailed=False` leaves out rule texts and the next stage's clauses (what a person
-        reads), for callers such as the linter that judge many leads by their truths."""
+        reads), for callers such as the linter that judge many leads by their truths. With
+        `as_of_field`, the lead is explained as of its own timestamp in that field."""
         valid, error = self._validate(lead, record)
         if valid is None:
             assert error is not None
             return build_explanation(self.model, self._module.generated, error, None, None)
+        if as_of_field is not None:
+            as_of, error = record_as_of(lead, valid, as_of_field)
+            if as_of is None:
+                assert error is not None
+                return build_explanation(self.model, self._module.generated, error, None, None)
+        if as_of is None:
+            raise ValueError("explain needs as_of or as_of_field")
         as_of = _utc(as_of)
         try:
             with decimal.localcontext(exact_context()):
