@@ -31,6 +31,7 @@ CHOICES = ["student", "engineer", "manager", "vp", "Mgr"]
 POINTS = ["+10", "-5", "+2.5", "+0.000001", "-30", "+100", "+1", "-0.5"]
 CAPS = ["5", "12", "25", "0.5", "1000"]
 LITERAL_NUMBERS = ["0", "1", "-3", "2.5", "10", "50", "100", "0.000001", "-0.5", "1000000"]
+THRESHOLDS = ["0", "1", "2", "3", "10", "20", "30", "40", "50", "100", "2.5", "-5"]
 # as_of - window may reach back a hundred years (the longest legal duration) in every unit
 WINDOWS = [(1, "days"), (7, "days"), (30, "days"), (2, "weeks"), (24, "hours"), (36525, "days"),
            (5218, "weeks"), (876600, "hours"), (1, "hours")]
@@ -134,11 +135,16 @@ class Exprs:
         return band, self.shape.band_labels[band]
 
     def condition(self, names: Names, depth: int = 0) -> str:
-        leaves = ["num_compare", "num_compare", "text_compare", "in_text", "in_num", "text_test", "presence",
+        leaves = ["threshold", "threshold", "threshold", "num_compare", "num_compare", "text_compare", "in_text", "in_num", "text_test", "presence",
                   "has", "flag", "constant", "date", "stamp", "between", "list_name"]
         leaves += ["condition"] if names.conditions else []
         nodes = ["not", "and", "or"] if depth < 2 else []
         kind = self.pick(leaves + nodes + nodes)
+        if kind == "threshold":
+            # the usual shape of a rule, with thresholds that lead values and scores hit exactly
+            subject = self.pick(["i", "n", "cnt", f"count({self.event()}{self.window()})"] + names.scores * 3)
+            op = self.pick(["==", "!=", "<", "<=", ">", ">="])
+            return f"{subject} {op} {self.pick(THRESHOLDS)}"
         if kind == "num_compare":
             op = self.pick(["==", "!=", "<", "<=", ">", ">="])
             return f"{self.number(names, 1)} {op} {self.number(names, 1)}"
@@ -357,16 +363,29 @@ INVALID_VALUES: dict[str, list[Any]] = {
 }
 
 
+def _valid_values(shape: Shape, name: str) -> list[Any]:
+    """Values the field takes (inside its range), with its range's ends among them."""
+    bounds: tuple[Decimal, Decimal] | None = None
+    if name == "i" and shape.int_range is not None:
+        bounds = (Decimal(shape.int_range[0]), Decimal(shape.int_range[1]))
+    if name == "n" and shape.num_range is not None:
+        bounds = (Decimal(shape.num_range[0]), Decimal(shape.num_range[1]))
+    if bounds is None:
+        return VALID_VALUES[name]
+    inside = [v for v in VALID_VALUES[name] if bounds[0] <= Decimal(v) <= bounds[1]]
+    return inside + [bounds[0], bounds[1]]
+
+
 @st.composite
 def leads(draw: st.DrawFn, shape: Shape, as_of: dt.datetime) -> Any:
     """A lead record: mostly valid, with missing values, events on window edges and, now and
     then, an invalid value, a malformed event or a record that is not an object."""
-    if draw(st.integers(0, 40)) == 0:
+    if draw(st.integers(0, 80)) == 0:
         return draw(st.sampled_from([[1, 2], "lead", 7, None]))
     lead: dict[str, Any] = {}
     if draw(st.booleans()):
         lead["id"] = draw(st.sampled_from(["L1", 7, "quote\"d", "ünï", None, Decimal("7.50"), "a b"]))
-    invalid = draw(st.integers(0, 6)) == 0
+    invalid = draw(st.integers(0, 9)) == 0
     for name in ("t", "e", "i", "n", "b", "d", "ts", "c", "cnt"):
         presence = draw(st.integers(0, 5))
         if presence == 0 and (shape.optional[name] or invalid):
@@ -377,7 +396,7 @@ def leads(draw: st.DrawFn, shape: Shape, as_of: dt.datetime) -> Any:
         if invalid and draw(st.integers(0, 4)) == 0:
             lead[name] = draw(st.sampled_from(INVALID_VALUES[name]))
         else:
-            lead[name] = draw(st.sampled_from(VALID_VALUES[name]))
+            lead[name] = draw(st.sampled_from(_valid_values(shape, name)))
     if draw(st.integers(0, 3)) > 0:
         edges = [dt.timedelta(0), dt.timedelta(seconds=1), -dt.timedelta(microseconds=1), -dt.timedelta(days=400),
                  -dt.timedelta(days=40000)]
@@ -388,7 +407,7 @@ def leads(draw: st.DrawFn, shape: Shape, as_of: dt.datetime) -> Any:
         events: list[Any] = []
         for _ in range(count):
             kind = draw(st.sampled_from(shape.events + ["other"]))
-            at_choice = draw(st.integers(0, 12))
+            at_choice = draw(st.integers(0, 30))
             if at_choice == 0:
                 events.append({"type": kind, "at": draw(st.sampled_from(["bad", "2026-11-21T10", None, 5]))})
             elif at_choice == 1:

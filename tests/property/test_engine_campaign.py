@@ -12,13 +12,16 @@ LEADRULES_CAMPAIGN_SHRINK=1 also shrinks a failure to a minimal example (slow).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import json
 import os
 import re
+import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -43,10 +46,12 @@ from leadrules.workspace import load_file
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
 import reference  # noqa: E402  (tests/engine is not a package)
 
-EXAMPLES = int(os.environ.get("LEADRULES_CAMPAIGN_EXAMPLES", "30"))
+EXAMPLES = int(os.environ.get("LEADRULES_CAMPAIGN_EXAMPLES", "40"))
 # Shrinking re-runs DuckDB hundreds of times (minutes); a failure prints its whole ruleset and
 # lead anyway. LEADRULES_CAMPAIGN_SHRINK=1 shrinks to a minimal example when hunting one down.
 PHASES = [Phase.explicit, Phase.generate] + ([Phase.shrink] if os.environ.get("LEADRULES_CAMPAIGN_SHRINK") else [])
+# a ruleset of this size checks in well under a second; minutes mean a defect, not a slow machine
+CHECK_SECONDS = 30.0
 # section 9: integers without a decimal point, decimals without trailing zeros, no exponent, no -0
 PLAIN_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]*[1-9])?")
 
@@ -100,14 +105,39 @@ def _reference_record(rules: reference.Rules, line: str, as_of: dt.datetime, ind
     return _comparable(reference.evaluate(rules, lead, as_of, index))
 
 
-def _check_never_raises(path: Path) -> leadrules.Ruleset:
-    """What `leadrules check` does with a file, through its library functions."""
-    loaded = load_file(path)
-    assert loaded.model is not None, [(d.code, d.message) for d in loaded.diagnostics]
-    findings = lint(loaded.model, Config())
-    sources = {loaded.source.path: loaded.source}
-    for output_format in ("text", "json"):
-        get_renderer(output_format)(list(loaded.diagnostics) + findings, sources)
+class CheckTooSlow(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float, what: str) -> Iterator[None]:
+    """Fail (not hang) when `what` runs longer than an ops engineer would wait in CI."""
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise CheckTooSlow(f"{what} took longer than {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _check_never_raises(path: Path, text: str) -> leadrules.Ruleset:
+    """What `leadrules check` does with a file, through its library functions: no exception,
+    and done within CHECK_SECONDS (the rulesets are small)."""
+    with _time_limit(CHECK_SECONDS, f"leadrules check of this ruleset:\n{text}\n"):
+        loaded = load_file(path)
+        assert loaded.model is not None, [(d.code, d.message) for d in loaded.diagnostics]
+        findings = lint(loaded.model, Config())
+        sources = {loaded.source.path: loaded.source}
+        for output_format in ("text", "json"):
+            get_renderer(output_format)(list(loaded.diagnostics) + findings, sources)
     return leadrules.Ruleset(loaded.model)
 
 
@@ -140,7 +170,7 @@ def test_engines_and_reference_agree(campaign: tuple[Generated, dt.datetime, lis
         rules_path.write_text(generated.text, encoding="utf-8")
         leads_path = Path(folder) / "leads.jsonl"
         leads_path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-        ruleset = _check_never_raises(rules_path)
+        ruleset = _check_never_raises(rules_path, generated.text)
         python_text = _python_output(ruleset, leads_path, as_of)
         out_path = Path(folder) / "out.jsonl"
         run_detailed(ruleset.model, str(leads_path), None, as_of, "jsonl", str(out_path))
