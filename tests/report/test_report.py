@@ -211,3 +211,26 @@ def test_standard_input_gives_the_numbers_of_the_file(tmp_path: Path) -> None:
                                     capture_output=True, text=True, check=False)
     assert (from_file.returncode, from_stdin.returncode) == (0, 0), from_file.stderr + from_stdin.stderr
     assert {**json.loads(from_file.stdout), "engine": ""} == {**json.loads(from_stdin.stdout), "engine": ""}
+
+
+@pytest.mark.parametrize("lines, records, invalid", [([], 0, 0), (["[1]", '"x"'], 2, 2)], ids=["empty", "all-invalid"])
+def test_inputs_without_valid_leads(lines: list[str], records: int, invalid: int, tmp_path: Path,
+                                    run_cli: Callable[..., Any]) -> None:
+    leads = tmp_path / "leads.jsonl"
+    leads.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    ruleset = REPO / "rulesets" / "fit_engagement.rules"
+    reports = []
+    for engine in ("python", "duckdb"):
+        ran = run_cli("report", str(ruleset), str(leads), "--as-of", AS_OF_TEXT, "--format", "json", "--engine", engine)
+        assert ran.exit_code == 0, ran.stderr
+        reports.append({**json.loads(ran.stdout), "engine": ""})
+    assert reports[0] == reports[1]
+    report = reports[0]
+    assert (report["records"], report["valid"], report["invalid"]) == (records, 0, invalid)
+    assert [(s["stage"], s["count"], s["conversion"]) for s in report["funnel"]] == [
+        ("Lead", 0, None), ("MQL", 0, None), ("SQL", 0, None), ("Disqualified", 0, None)]
+    assert report["held_back"] == [] and report["reasons"] == {} and report["routes"] == {"MQL": {}, "SQL": {}}
+    expected_invalid = [] if not invalid else [{"field": "(record)", "count": 2, "examples": [
+        {"record": 1, "id": 1, "message": "expected a JSON object, found an array"},
+        {"record": 2, "id": 2, "message": "expected a JSON object, found a string"}]}]
+    assert report["invalid_fields"] == expected_invalid

@@ -339,12 +339,91 @@ def compute_report(model: m.CheckedModel, leads: str | None, events_path: str | 
                 counting.add(record, number)
         return counting.tally.result(as_of, engine)
     from leadrules.engine.sql.duckdb_engine import run
-    from leadrules.jsontext import loads
 
     with tempfile.TemporaryDirectory(prefix="leadrules-report-") as folder:
         results = os.path.join(folder, "results.jsonl")
         run(probes.model, leads or "-", events_path, as_of, "jsonl", results, csv_reading)
-        with open(results, encoding="utf-8") as stream:
-            for number, line in enumerate(stream, 1):
-                counting.add(loads(line), number)
+        _count_in_duckdb(results, counting)
     return counting.tally.result(as_of, engine)
+
+
+# the output records' keys as DuckDB reads them back; scores and bands stay JSON so that every
+# score keeps its exact text
+_RESULT_COLUMNS = ("{'id': 'JSON', 'stage': 'VARCHAR', 'reasons': 'VARCHAR[]', 'blocked': 'VARCHAR[]', "
+                   "'scores': 'JSON', 'bands': 'JSON', 'route': 'VARCHAR', 'error': 'JSON'}")
+
+
+def _json_path(name: str) -> str:
+    """A JSON path to the member `name` (rule-file names are identifiers; quoted all the same)."""
+    return '$."' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _count_in_duckdb(results: str, counting: _Counting) -> None:
+    """The counts `_Counting.add` makes record by record, grouped in DuckDB over the results
+    file of the DuckDB engine (no record passes through Python). Names from the rule file enter
+    the queries as parameters only."""
+    import duckdb
+
+    from leadrules.jsontext import loads
+
+    tally, probes = counting.tally, counting.probes
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute("CREATE TABLE lr_results AS SELECT * FROM read_json(?, format = 'newline_delimited', "
+                    f"columns = {_RESULT_COLUMNS})", [results])
+        con.execute("CREATE VIEW lr_valid AS SELECT * FROM lr_results WHERE error IS NULL")
+
+        def rows(query: str, *parameters: Any) -> list[tuple[Any, ...]]:
+            return con.execute(query, list(parameters)).fetchall()
+
+        [(total, invalid)] = rows("SELECT count(*), count(error) FROM lr_results")
+        tally.records, tally.invalid = int(total), int(invalid)
+        invalid_rows = rows(
+            "SELECT field, record, CAST(id AS VARCHAR), message, total FROM ("
+            " SELECT coalesce(error->>'field', ?) AS field, CAST(error->>'record' AS BIGINT) AS record, id,"
+            " error->>'message' AS message, count(*) OVER (PARTITION BY field) AS total,"
+            " row_number() OVER (PARTITION BY field ORDER BY record) AS place"
+            " FROM lr_results WHERE error IS NOT NULL) WHERE place <= ? ORDER BY field, record",
+            NO_FIELD, EXAMPLES_PER_FIELD)
+        for field_name, record, lead_id, message, count in invalid_rows:
+            tally.invalid_counts[field_name] = int(count)
+            tally.invalid_examples[field_name].append(
+                InvalidExample(int(record), None if lead_id is None else loads(lead_id), str(message or "")))
+        for stage, count in rows("SELECT stage, count(*) FROM lr_valid GROUP BY stage"):
+            tally.stages[stage] += int(count)
+        for key, counter in (("reasons", tally.reasons), ("blocked", tally.blocked)):
+            for code, count in rows(f"SELECT code, count(*) FROM (SELECT unnest({key}) AS code FROM lr_valid) "
+                                    "GROUP BY code"):
+                counter[code] += int(count)
+        for stage, route, count in rows("SELECT stage, route, count(*) FROM lr_valid GROUP BY stage, route"):
+            if stage in counting.tally.model.routes:
+                tally.routes[stage][NO_ROUTE if route is None else route] += int(count)
+        for name in counting.scores:
+            for value, count in rows("SELECT CAST(json_extract(scores, ?) AS VARCHAR) AS value, count(*) "
+                                     "FROM lr_valid GROUP BY value", _json_path(name)):
+                tally.scores[name][_exact(loads(value))] += int(count)
+        for name in tally.model.bands:
+            for label, stage, count in rows("SELECT json_extract_string(bands, ?) AS label, stage, count(*) "
+                                            "FROM lr_valid GROUP BY label, stage", _json_path(name)):
+                tally.bands[name][(NO_BAND if label is None else label, stage)] += int(count)
+        for target in dict.fromkeys(t for t in counting.next_stage.values() if t is not None):
+            below = [stage for stage, t in counting.next_stage.items() if t == target]
+            position = counting.positions[target]
+            clauses = probes.clauses[target]
+            blockers = [(code, name) for code, at, name in probes.disqualifiers if counting.positions[at] <= position]
+            # a probe is 0 where its expression is not true (the ledger's "not met")
+            sums = "".join(f", sum(CAST(CAST(json_extract(scores, ?) AS DOUBLE) {test} AS INTEGER))"
+                           for test in ["= 0"] * len(clauses) + ["<> 0"] * len(blockers))
+            [(leads, *counts)] = rows(f"SELECT count(*){sums} FROM lr_valid WHERE list_contains(?, stage)",
+                                      *[_json_path(name) for _, name in [*clauses, *blockers]], below)
+            if not leads:
+                continue
+            tally.held_leads[target] += int(leads)
+            for (text, _), count in zip(clauses, counts[:len(clauses)], strict=True):
+                if count:
+                    tally.held_clauses[target][text] += int(count)
+            for (code, _), count in zip(blockers, counts[len(clauses):], strict=True):
+                if count:
+                    tally.held_blocked[target][code] += int(count)
+    finally:
+        con.close()
