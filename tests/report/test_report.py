@@ -234,3 +234,37 @@ def test_inputs_without_valid_leads(lines: list[str], records: int, invalid: int
         {"record": 1, "id": 1, "message": "expected a JSON object, found an array"},
         {"record": 2, "id": 2, "message": "expected a JSON object, found a string"}]}]
     assert report["invalid_fields"] == expected_invalid
+
+
+HOSTILE_RULES = '''ruleset "<b>x</b>" version "1"
+field plan: one of ["a</text><script>alert(1)</script>", "b"]
+field size: integer
+score fit:
+    +10 if plan == "a</text><script>alert(1)</script>"
+    +5 if size > 10
+band grade of fit:
+    "<img src=https://evil.example/i.png>" from 10
+    "low\\u202e" to 10
+stages Lead -> MQL
+stage MQL if grade == "<img src=https://evil.example/i.png>"
+route MQL:
+    otherwise to "<a href=\\"https://evil.example\\">q</a>"
+'''
+
+
+def test_rule_file_text_is_escaped_in_the_page_and_its_charts(tmp_path: Path, run_cli: Callable[..., Any]) -> None:
+    ruleset = tmp_path / "hostile.rules"
+    ruleset.write_text(HOSTILE_RULES, encoding="utf-8")
+    leads = tmp_path / "leads.jsonl"
+    leads.write_text('{"id": "1", "plan": "a</text><script>alert(1)</script>", "size": 20}\n'
+                     '{"id": "2", "plan": "b", "size": 1}\n', encoding="utf-8")
+    page = tmp_path / "report.html"
+    ran = run_cli("report", str(ruleset), str(leads), "--as-of", AS_OF_TEXT, "-o", str(page))
+    assert ran.exit_code == 0, ran.stderr
+    text = page.read_text(encoding="utf-8")
+    document = html5lib.HTMLParser(strict=True).parse(text)
+    assert _elements(document, "script") == [] and _elements(document, "img") == [] and _elements(document, "a") == []
+    assert list(document.iter("{http://www.w3.org/2000/svg}script")) == []
+    assert "<script" not in text and "<img" not in text and "<a href" not in text
+    assert "&lt;img src=https://evil.example/i.png&gt;" in text and "low\\u202e" in text
+    assert len(list(document.iter("{http://www.w3.org/2000/svg}svg"))) == 2  # funnel and the fit histogram
