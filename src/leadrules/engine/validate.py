@@ -266,6 +266,10 @@ class Validator:
         return ValidLead(lead_id, record, tuple(values), events), None
 
 
+# Every integer up to 2**53 in magnitude is a float exactly, with itself as its shortest repr.
+_EXACT_FLOAT_INTEGERS = float(2**53)
+
+
 def _fast_path(model: m.CheckedModel, declared: dict[str, str]) -> Any:
     """A function specialised to the model that accepts the common shape of a valid lead (a
     dict, JSON ints for integers, ...) and returns its ValidLead, or None to fall back to the
@@ -303,6 +307,17 @@ def _fast_path(model: m.CheckedModel, declared: dict[str, str]) -> Any:
                     check += [f"    if not {const(fld.low)} <= {v} <= {const(fld.high)}:", "        return None"]
                 else:
                     check += ["    pass"]
+                # a float (what json.loads gives) at its shortest repr, as the general path
+                # takes it; `x - x` is not 0.0 for NaN and the infinities
+                check += [f"elif {v}.__class__ is float and {v} - {v} == 0.0:", f"    {v} = Decimal(repr({v}))"]
+            else:
+                # an integral float: below 2**53 its value and its shortest repr are the same
+                # integer; a larger one takes the general path (which reads the repr)
+                check += [f"elif {v}.__class__ is float and {v}.is_integer() and -{_EXACT_FLOAT_INTEGERS!r} <= {v}"
+                          f" <= {_EXACT_FLOAT_INTEGERS!r}:", f"    {v} = Decimal(int({v}))"]
+            if fld.low is not None and fld.high is not None:
+                # a float is range-checked as the Decimal it became
+                check += [f"    if not {const(fld.low)} <= {v} <= {const(fld.high)}:", "        return None"]
             check += ["else:", "    return None"]
         else:
             parse = "parse_date" if fld.kind == "date" else "parse_ts"
