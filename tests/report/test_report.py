@@ -268,3 +268,29 @@ def test_rule_file_text_is_escaped_in_the_page_and_its_charts(tmp_path: Path, ru
     assert "<script" not in text and "<img" not in text and "<a href" not in text
     assert "&lt;img src=https://evil.example/i.png&gt;" in text and "low\\u202e" in text
     assert len(list(document.iter("{http://www.w3.org/2000/svg}svg"))) == 2  # funnel and the fit histogram
+
+
+def test_events_file_gives_the_numbers_of_eval_with_it(tmp_path: Path, run_cli: Callable[..., Any]) -> None:
+    ruleset = REPO / "rulesets" / "score_grade.rules"
+    model = load_file(ruleset).model
+    assert model is not None
+    inline = write_leads(tmp_path / "inline.jsonl", model, 300)
+    leads, events = tmp_path / "leads.jsonl", ["lead_id,type,at"]
+    with leads.open("w", encoding="utf-8") as out:
+        for line in inline.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            if isinstance(record, dict) and isinstance(record.get("id"), str) and record["id"].startswith("L"):
+                events += [f"{record['id']},{e['type']},{e['at']}" for e in record.pop("events")]
+            out.write(json.dumps(record) + "\n")
+    (tmp_path / "events.csv").write_text("\n".join(events) + "\n", encoding="utf-8")
+    results = tmp_path / "results.jsonl"
+    ran = run_cli("eval", str(ruleset), str(leads), "--events", str(tmp_path / "events.csv"), "--as-of", AS_OF_TEXT,
+                  "--explain", "-q", "-o", str(results))
+    assert ran.exit_code == 3
+    expected = expected_report(model, [json.loads(line) for line in results.read_text(encoding="utf-8").splitlines()])
+    assert sum(step["count"] for step in expected["funnel"][1:-1]) > 0  # events lift some leads past the first stage
+    for engine in ("python", "duckdb"):
+        ran = run_cli("report", str(ruleset), str(leads), "--events", str(tmp_path / "events.csv"),
+                      "--as-of", AS_OF_TEXT, "--format", "json", "--engine", engine)
+        assert ran.exit_code == 0, ran.stderr
+        assert _as_lists(json.loads(ran.stdout)) == expected

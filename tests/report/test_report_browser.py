@@ -79,3 +79,13 @@ def test_report_draws_offline_without_errors(ruleset: Path, tmp_path: Path, run_
     assert (width, height) == (1200, 2000)
     # a blank page is one colour; the report draws text, tables and coloured bar charts
     assert len(set(rows)) > 50
+    # the charts are in the page the browser built: the funnel, the reasons, one histogram per score
+    dom = subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions",
+         f"--user-data-dir={tmp_path / 'profile'}", "--host-resolver-rules=MAP * ~NOTFOUND", "--dump-dom",
+         page.as_uri()],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert dom.stdout.count("<svg") == 2 + len(model.scores)
+    assert '<div class="chart" id="chart-funnel"><svg' in dom.stdout
