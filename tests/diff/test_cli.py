@@ -238,3 +238,20 @@ def test_base_with_an_absolute_path(run_cli: Any, repo: Path) -> None:
     result = run_cli("diff", "--base", "HEAD", str(repo / "rules" / "acme.rules"), "--format", "json")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["old"] == "HEAD:./rules/acme.rules"
+
+
+def test_no_lead_valid_under_both_versions_is_said(run_cli: Any, tmp_path: Path) -> None:
+    text = edit("field employees: integer in 1..100000", "field employees: text")
+    text = edit("+20 if employees >= 100", '+20 if employees == "big"', text)
+    text = edit("at SQL if employees < 10", 'at SQL if employees == "small"', text)
+    old, new = write(tmp_path, "old.rules", BASE), write(tmp_path, "new.rules", text)
+    result = run_cli("diff", old, new, "--format", "json")
+    validity = json.loads(result.stdout)["semantic"]["validity"]
+    assert validity["verdict"] == "changed"
+    assert validity["note"] == ("no lead is valid under both versions, so the other keys are equivalent only "
+                                "because there is no lead to compare them on")
+    text_lines = run_cli("diff", old, new).stdout.splitlines()
+    assert text_lines[2] == ("1 outcome key changed: validity. Note: no lead is valid under both versions, so the "
+                             "other keys are equivalent only because there is no lead to compare them on.")
+    assert json.loads(run_cli("diff", old, old, "--format", "json").stdout)["semantic"]["validity"] == {
+        "verdict": "equivalent", "witness": None, "old": None, "new": None}

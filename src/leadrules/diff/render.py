@@ -27,7 +27,10 @@ from leadrules.jsontext import dumps
 from leadrules.textsafe import printable
 from leadrules.values import format_timestamp
 
-__all__ = ["DiffReport", "to_json", "RENDERERS"]
+__all__ = ["DiffReport", "to_json", "RENDERERS", "NO_COMMON_LEAD"]
+
+NO_COMMON_LEAD = ("no lead is valid under both versions, so the other keys are equivalent only "
+                  "because there is no lead to compare them on")
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,8 @@ def _impact_json(impact: Impact) -> dict[str, Any]:
 
 def to_json(report: DiffReport) -> dict[str, Any]:
     semantic: dict[str, Any] = {k.key: _key_json(k) for k in report.semantic.keys}
+    if report.semantic.no_common_lead:
+        semantic["validity"]["note"] = NO_COMMON_LEAD
     semantic["stage_sets"] = {s.stage: _set_json(s) for s in report.semantic.stage_sets}
     semantic["added"] = list(report.semantic.added)
     semantic["removed"] = list(report.semantic.removed)
@@ -225,6 +230,8 @@ def verdict_line(report: DiffReport) -> str:
         line = "No change found."
     if unknown:
         line += f" Undecided: {', '.join(unknown)}."
+    if semantic.no_common_lead:
+        line += f" Note: {NO_COMMON_LEAD}."
     if semantic.added:
         line += f" Added: {', '.join(semantic.added)}."
     if semantic.removed:

@@ -86,6 +86,9 @@ class SemanticDiff:
     added: tuple[str, ...]  # scores and bands declared only in NEW
     removed: tuple[str, ...]  # ... only in OLD
     queries: int = 0
+    # proved that no lead is valid under both versions: every other key is equivalent only
+    # because there is nothing to compare
+    no_common_lead: bool = False
 
     def changed(self) -> list[str]:
         return [k.key for k in self.keys if k.verdict == CHANGED]
@@ -499,7 +502,8 @@ def semantic_diff(old: m.CheckedModel, new: m.CheckedModel, timeout_ms: int = 50
         stage_sets.append(_stage_set(differ, stage, stages_old, stages_new))
     added = tuple(n for n in [*new.scores, *new.bands] if n not in old.scores and n not in old.bands)
     removed = tuple(n for n in [*old.scores, *old.bands] if n not in new.scores and n not in new.bands)
-    return SemanticDiff(tuple(keys), tuple(stage_sets), added, removed, joint.queries)
+    no_common_lead = keys[0].verdict != EQUIVALENT and joint.ask(z3.BoolVal(True))[0] == "unsat"
+    return SemanticDiff(tuple(keys), tuple(stage_sets), added, removed, joint.queries, no_common_lead)
 
 
 def _stage_cause(old: m.CheckedModel, new: m.CheckedModel, stage: str) -> Span | None:
