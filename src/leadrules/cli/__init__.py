@@ -31,6 +31,7 @@ _COMMANDS = {
     "doc": "leadrules.cli.doc_cmd",
     "diff": "leadrules.cli.diff_cmd",
     "report": "leadrules.cli.report_cmd",
+    "calibrate": "leadrules.cli.calibrate_cmd",
 }
 
 
