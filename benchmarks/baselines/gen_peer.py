@@ -87,10 +87,11 @@ def write_jsonl(path: Path, count: int, seed: int = 7) -> None:
             out.write(json.dumps(record) + "\n")
 
 
-# Typed Parquet columns, as a warehouse export would have them.
+# Typed Parquet columns, as a warehouse export would have them (revenue as an exact DECIMAL; a
+# DOUBLE column is not exact, so the DuckDB engine sends every such record to the Python engine).
 PARQUET_TYPES = {
     "lead_id": "BIGINT", "email": "VARCHAR", "industry": "VARCHAR", "employees": "BIGINT",
-    "annual_revenue": "DOUBLE", "country": "VARCHAR", "role": "VARCHAR", "pricing_page_visits": "BIGINT",
+    "annual_revenue": "DECIMAL(18, 2)", "country": "VARCHAR", "role": "VARCHAR", "pricing_page_visits": "BIGINT",
     "demo_requested": "BOOLEAN", "webinar_attended": "BOOLEAN", "ebook_downloads": "BIGINT",
     "email_clicks_30d": "BIGINT", "trial_active": "BOOLEAN", "key_feature_activations": "BIGINT",
     "budget_confirmed": "BOOLEAN", "authority": "BOOLEAN", "timeline_months": "BIGINT", "is_customer": "BOOLEAN",
