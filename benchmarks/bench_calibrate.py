@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""`leadrules calibrate` against one `leadrules eval` of the same leads: seconds and peak memory.
+
+    python benchmarks/bench_calibrate.py [--leads 100000] [--keep DIR]
+
+Generates the synthetic history of tests/calibrate/synthetic.py (leads with events, outcomes
+with reasons and decision times), then runs, each in a fresh process:
+  eval      leadrules eval RULES LEADS --as-of-field signed_at -o /dev/null
+  calibrate leadrules calibrate RULES LEADS OUTCOMES --as-of-field signed_at
+            --holdout-after ... --format json -o /dev/null
+and prints wall seconds and peak resident memory of each, and the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests" / "calibrate"))
+
+import synthetic  # noqa: E402
+
+_MEASURE = (
+    "import resource, subprocess, sys, time\n"
+    "start = time.perf_counter()\n"
+    "done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)\n"
+    "elapsed = time.perf_counter() - start\n"
+    "print(done.returncode, elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+)
+
+
+def measure(command: list[str]) -> tuple[float, float]:
+    """(seconds, peak MiB) of one command in a fresh process."""
+    out = subprocess.run([sys.executable, "-c", _MEASURE, *command], capture_output=True, text=True, check=True)
+    code, seconds, peak_kib = out.stdout.split()
+    if int(code) not in (0, 3):
+        raise SystemExit(f"{command[2]} failed with exit status {code}")
+    return float(seconds), int(peak_kib) / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--leads", type=int, default=100_000)
+    parser.add_argument("--keep", metavar="DIR", help="write the history here and keep it")
+    args = parser.parse_args()
+    folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-calibrate-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    rules, leads, outcomes = synthetic.write_history(folder, synthetic.generate(args.leads))
+    leadrules = [sys.executable, "-m", "leadrules"]
+    common = ["--as-of-field", "signed_at"]
+    eval_s, eval_mib = measure([*leadrules, "eval", str(rules), str(leads), *common, "-q", "-o", "/dev/null"])
+    cal_s, cal_mib = measure([*leadrules, "calibrate", str(rules), str(leads), str(outcomes), *common,
+                              "--holdout-after", synthetic.stamp(synthetic.HOLDOUT_AFTER), "--format", "json",
+                              "-o", "/dev/null"])
+    print(f"leads: {args.leads}")
+    print(f"eval:      {eval_s:8.2f} s  {eval_mib:8.1f} MiB peak")
+    print(f"calibrate: {cal_s:8.2f} s  {cal_mib:8.1f} MiB peak")
+    print(f"ratio:     {cal_s / eval_s:8.2f} x  {cal_mib / eval_mib:8.2f} x")
+
+
+if __name__ == "__main__":
+    main()
