@@ -234,3 +234,25 @@ def test_html_is_self_contained_and_escapes_outcome_text(tmp_path: Path) -> None
     code, out, err = _run(["calibrate", str(rules), str(leads), str(outcomes), "--as-of-field", "signed_at"])
     assert code == 0, err
     assert "<script>alert(1)</script>\\x1b[31m" in out and "\x1b" not in out
+
+
+def test_events_after_each_decision_change_nothing(tmp_path: Path, history: History) -> None:
+    # the synthetic leads all carry demo requests after their signed_at: without them the
+    # calibration must be identical, and evaluated as of one late instant it must not be
+    subset = History(history.leads[:600], [o for o in history.outcomes if str(o["id"]) in
+                                           {str(lead["id"]) for lead in history.leads[:600]}])
+    trimmed = History([{**lead, "events": [e for e in lead["events"] if e["at"] <= lead["signed_at"]]}  # type: ignore[attr-defined]
+                       for lead in subset.leads], subset.outcomes)
+    outputs = []
+    for name, h in (("full", subset), ("trimmed", trimmed)):
+        folder = tmp_path / name
+        folder.mkdir()
+        rules, leads, outcomes = write_history(folder, h)
+        for extra in (["--as-of-field", "signed_at"], ["--as-of", "2027-01-01T00:00:00Z"]):
+            code, out, err = _run(["calibrate", str(rules), str(leads), str(outcomes), *extra, "--format", "json"])
+            assert code == 0, err
+            result = json.loads(out)
+            del result["ruleset"]
+            outputs.append(result)
+    assert outputs[0] == outputs[2]
+    assert outputs[1] != outputs[3]

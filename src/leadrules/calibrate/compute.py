@@ -308,16 +308,20 @@ def compute_calibration(model: m.CheckedModel, leads: str | None, events_path: s
             records = number
             key = printed_id(lead, number)
             seen_ids.add(key)
+            outcome = outcomes.by_id.get(key)
+            if outcome is None or outcome.positive is None:
+                # only whether it is valid matters: the plain evaluation, not the costlier ledger
+                (plain,) = evaluator.evaluate_many((lead,), as_of, as_of_field=as_of_field)
+                if "error" in plain:
+                    invalid += 1
+                elif outcome is None:
+                    no_outcome += 1
+                else:
+                    open_outcomes += 1
+                continue
             explanation = evaluator.explain(lead, as_of, record=number, detailed=False, as_of_field=as_of_field)
             if not explanation.valid:
                 invalid += 1
-                continue
-            outcome = outcomes.by_id.get(key)
-            if outcome is None:
-                no_outcome += 1
-                continue
-            if outcome.positive is None:
-                open_outcomes += 1
                 continue
             positive = outcome.positive
             record = explanation.record
@@ -347,7 +351,8 @@ def compute_calibration(model: m.CheckedModel, leads: str | None, events_path: s
             time = _record_time(lead, as_of_field) if as_of_field is not None else outcome.decided_at
             if thresholds:
                 stage_index = -1 if stage == m.DISQUALIFIED else stage_position[stage]
-                blocked_at = min((at for i, at in scoped if explanation.disqualifiers[i][1] is True), default=None)
+                blocked_at = None if not scoped else min(
+                    (at for i, at in scoped if explanation.disqualifiers[i][1] is True), default=None)
                 values = _Values(explanation, explanation.slot_counts, explanation.domains)
                 classes = tuple(_lead_class(t, criterion, stage_index, blocked_at, values)
                                 for t, criterion in zip(thresholds, criteria, strict=True))
