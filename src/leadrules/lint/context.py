@@ -15,13 +15,15 @@ from leadrules.diagnostics import CODES, Diagnostic, Severity, Witness
 from leadrules.lint.encode import Encoding, encode
 from leadrules.lint.outcome import Judge, Outcome
 from leadrules.lint.samples import Sampler
-from leadrules.lint.witness import AS_OF, AS_OF_TEXT, NotDecimal, build_witness
+from leadrules.lint.witness import AS_OF, AS_OF_TEXT, NotDecimal, build_witness, event_caps, event_total
 from leadrules.source import Span
 
 __all__ = ["LintContext", "Answer", "Claim", "SAT", "UNSAT", "UNKNOWN"]
 
 SAT, UNSAT, UNKNOWN = "sat", "unsat", "unknown"
 _INCREMENTAL_LIMIT = 16  # base constraints up to which a slice keeps a push/pop solver
+# the most events a witness holds: a finding that needs more is reported without one
+MAX_WITNESS_EVENTS = 1000
 _SAMPLES = 128  # leads built from the mentioned values, screened before the solver is asked
 _PREPROCESSED = z3.Then("simplify", "propagate-values", "solve-eqs", "smt")
 _VARIATIONS = 48  # variations of each witness the solver finds, screened as well
@@ -265,8 +267,18 @@ class LintContext:
         outside the slice share no constraint with it, so their values are taken from one
         model of the whole base, solved once."""
         assert answer.solution is not None
+        solution, constraints = answer.solution, tuple(constraints)
+        if event_total(self.encoding, solution) > MAX_WITNESS_EVENTS:
+            # a lead of millions of events is neither readable nor cheap to re-run: ask for
+            # one within the cap, and report without a witness when none exists
+            caps = [cap for cap in event_caps(self.encoding, MAX_WITNESS_EVENTS)
+                    if self._vars(cap) & self._slice_vars(constraints)]
+            capped = self.ask(*constraints, *caps)
+            if capped.status != SAT or capped.solution is None:
+                return None
+            solution, constraints = capped.solution, (*constraints, *caps)
         try:
-            return self._read(answer.solution, constraints)
+            return self._read(solution, constraints)
         except NotDecimal:
             pass
         grid = self._grid()

@@ -60,6 +60,22 @@ def event_times(windows: list[int], counts: list[int]) -> list[dt.datetime]:
     return times
 
 
+def event_total(enc: Encoding, solution: z3.ModelRef) -> int:
+    """How many events a witness read off `solution` would hold (each event's widest
+    counter holds all of its events: the counters of nested windows form a chain)."""
+    total = 0
+    for event, seconds in enc.windows_by_event().items():
+        raw = solution.eval(enc.counts[(event, seconds[-1])], model_completion=True)
+        assert isinstance(raw, z3.IntNumRef)
+        total += raw.as_long()
+    return total
+
+
+def event_caps(enc: Encoding, limit: int) -> list[z3.BoolRef]:
+    """Constraints that keep every event's count at or below `limit`."""
+    return [enc.counts[(event, seconds[-1])] <= limit for event, seconds in enc.windows_by_event().items()]
+
+
 def build_witness(enc: Encoding, solution: z3.ModelRef) -> Witness:
     """Read a lead off a satisfying assignment. Raises NotDecimal for a non-decimal number."""
     lead: dict[str, Any] = {}

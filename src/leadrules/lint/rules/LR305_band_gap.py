@@ -9,7 +9,7 @@ import z3
 
 from leadrules import model as m
 from leadrules.diagnostics import Severity
-from leadrules.lint.context import SAT, UNKNOWN, LintContext
+from leadrules.lint.context import MAX_WITNESS_EVENTS, SAT, UNKNOWN, LintContext
 from leadrules.lint.encode import band_contains
 from leadrules.lint.outcome import Outcome
 from leadrules.lint.rules.LR304_band_overlap import show_range
@@ -75,10 +75,13 @@ class BandGap:
             if answer.status != SAT or answer.solution is None:
                 continue
             witness = ctx.witness_for(answer, query)
+            uncovered = ", ".join(show_range(low, high) for low, high in gaps(band))
             if witness is None:
+                ctx.report(self.code, f"band '{band.name}': a reachable value of {band.score} falls in no entry "
+                           f"(uncovered: {uncovered}); a lead that shows it needs more than "
+                           f"{MAX_WITNESS_EVENTS} events of one kind, so none is given", band.span)
                 continue
             value = ctx.evaluate(witness).scores[band.score]
-            uncovered = ", ".join(show_range(low, high) for low, high in gaps(band))
 
             def claim(t: Outcome, band: m.Band = band, value: Decimal = value) -> str | None:
                 if t.scores[band.score] != value:
