@@ -12,6 +12,7 @@ from typing import Any
 
 from leadrules.calibrate.compute import MIN_GROUP, Calibration, RuleRow, ThresholdRow
 from leadrules.calibrate.render_text import show_lift, show_rate
+from leadrules.io.html import inline_svg_charts, page_environment
 from leadrules.io.summary import terminal_safe
 from leadrules.values import format_number, format_timestamp
 
@@ -89,27 +90,14 @@ def chart_specs(c: Calibration) -> dict[str, dict[str, Any]]:
     return specs
 
 
-def _svg(spec: dict[str, Any]) -> str:
-    import vl_convert
-
-    svg: str = vl_convert.vegalite_to_svg(spec)
-    return svg
-
-
 def render_html(c: Calibration) -> str:
-    import jinja2
-    from markupsafe import Markup
-
-    environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("leadrules.calibrate", "templates"),
-        autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-    )
+    environment = page_environment("leadrules.calibrate")
     environment.filters["visible"] = terminal_safe
     environment.filters["rate"] = show_rate
     environment.filters["lift"] = show_lift
     environment.filters["number"] = lambda v: "–" if v is None else format_number(v)
     environment.filters["per_week"] = lambda p: "–" if p is None or p.leads_per_week is None else f"{p.leads_per_week:.1f}"
-    charts = {name: Markup(_svg(spec)) for name, spec in chart_specs(c).items()}  # noqa: S704 - SVG drawn by vl-convert from escaped data
+    charts = inline_svg_charts(chart_specs(c))
     holdout = None if c.holdout_after is None else format_timestamp(c.holdout_after)
     return environment.get_template("calibrate.html.j2").render(c=c, charts=charts, holdout=holdout,
                                                                  min_group=MIN_GROUP, name=_name)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from leadrules import model as m
+from leadrules.io.html import inline_svg_charts, page_environment
 from leadrules.io.summary import terminal_safe
 from leadrules.report.compute import Report, ScoreHistogram
 
@@ -83,28 +84,15 @@ def chart_specs(report: Report) -> dict[str, dict[str, Any]]:
     return specs
 
 
-def _svg(spec: dict[str, Any]) -> str:
-    import vl_convert
-
-    svg: str = vl_convert.vegalite_to_svg(spec)
-    return svg
-
-
 def _percent(value: float | None) -> str:
     return "" if value is None else f"{value * 100:.1f} %"
 
 
 def render_html(report: Report) -> str:
     """The report page."""
-    import jinja2
-    from markupsafe import Markup
-
-    environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("leadrules.report", "templates"),
-        autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-    )
+    environment = page_environment("leadrules.report")
     environment.filters["visible"] = terminal_safe
     environment.filters["percent"] = _percent
-    charts = {name: Markup(_svg(spec)) for name, spec in chart_specs(report).items()}  # noqa: S704 - SVG drawn by vl-convert from escaped data
+    charts = inline_svg_charts(chart_specs(report))
     return environment.get_template("report.html.j2").render(report=report, charts=charts,
                                                               disqualified=m.DISQUALIFIED)
