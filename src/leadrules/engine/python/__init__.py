@@ -91,12 +91,10 @@ class Evaluator:
                       as_of_field: str | None = None) -> Iterator[dict[str, Any]]:
         """Records for leads in order; record numbers count from 1. With `as_of_field`, each
         lead is evaluated as of its own timestamp in that field (`record_as_of`), not `as_of`."""
-        if as_of_field is not None:
-            yield from self._evaluate_each_as_of(leads, as_of_field)
-            return
-        if as_of is None:
-            raise ValueError("evaluate_many needs as_of or as_of_field")
-        as_of = _utc(as_of)
+        if as_of_field is None:
+            if as_of is None:
+                raise ValueError("evaluate_many needs as_of or as_of_field")
+            as_of = _utc(as_of)
         validate = self._validate
         run = self._run
         exact = exact_context()
@@ -107,37 +105,18 @@ class Evaluator:
                 assert error is not None
                 yield error
                 continue
+            lead_as_of = as_of
+            if as_of_field is not None:
+                lead_as_of, error = record_as_of(lead, valid, as_of_field)
+                if lead_as_of is None:
+                    assert error is not None
+                    yield error
+                    continue
             # the exact context only while the lead is evaluated, never across the yield
             caller_context = get_context()
             set_context(exact)
             try:
-                result = run(valid.id, valid.values, valid.events, as_of)
-            except _BUG_TYPES as exc:
-                raise self._located(exc) from exc
-            finally:
-                set_context(caller_context)
-            yield result
-
-    def _evaluate_each_as_of(self, leads: Iterable[Any], as_of_field: str) -> Iterator[dict[str, Any]]:
-        validate = self._validate
-        run = self._run
-        exact = exact_context()
-        get_context, set_context = decimal.getcontext, decimal.setcontext
-        for record, lead in enumerate(leads, 1):
-            valid, error = validate(lead, record)
-            if valid is None:
-                assert error is not None
-                yield error
-                continue
-            as_of, error = record_as_of(lead, valid, as_of_field)
-            if as_of is None:
-                assert error is not None
-                yield error
-                continue
-            caller_context = get_context()
-            set_context(exact)
-            try:
-                result = run(valid.id, valid.values, valid.events, as_of)
+                result = run(valid.id, valid.values, valid.events, lead_as_of)
             except _BUG_TYPES as exc:
                 raise self._located(exc) from exc
             finally:
