@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import click
 
+from leadrules.cli.common import check_as_of_choice, lead_input_options, progress_bar
 from leadrules.cli.lint_gate import report_or_refuse
 from leadrules.errors import InputError
 from leadrules.io.leads import DEFAULT_CSV, WRITERS, CsvOptions, EvalSummary, csv_options, open_output, read_leads
@@ -81,35 +81,10 @@ def _duckdb_run() -> Callable[..., EvalSummary] | None:
     return run
 
 
-@contextlib.contextmanager
-def _progress(path: str | None) -> Iterator[Callable[[int], None] | None]:
-    """A rich progress bar on stderr, only for a big input file and a terminal."""
-    if path is None or path == "-" or not sys.stderr.isatty():
-        yield None
-        return
-    try:
-        size = os.path.getsize(path)
-    except OSError:
-        size = 0
-    if size < _PROGRESS_BYTES:
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
-
-    with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
-                  TimeRemainingColumn(), console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("evaluating", total=size)
-        yield lambda n: bar.advance(task, n)
-
-
 @click.command("eval", short_help="Score, stage and route leads; one JSON result per input record.")
 @click.argument("ruleset")
 @click.argument("leads", required=False)
-@click.option("--as-of", "as_of_text", metavar="TS", help="evaluation instant (ISO 8601); default: now, UTC")
-@click.option("--as-of-field", "as_of_field", metavar="FIELD",
-              help="evaluate each record as of its own timestamp in FIELD (later events ignored); Python engine")
-@click.option("--events", "events_path", metavar="FILE", help="CSV of events: lead_id,type,at")
+@lead_input_options
 @click.option("--format", "output_format", type=click.Choice(["jsonl", "csv", "parquet"]), default="jsonl",
               show_default=True, help="parquet needs -o and the DuckDB engine")
 @click.option("-o", "--output", "output_path", metavar="FILE",
@@ -117,10 +92,6 @@ def _progress(path: str | None) -> Iterator[Callable[[int], None] | None]:
 @click.option("--explain", is_flag=True, help="add the ledger of each evaluation to its record")
 @click.option("--engine", type=click.Choice(["python", "duckdb", "auto"]), default="auto", show_default=True,
               help="same results; auto picks DuckDB for Parquet and large CSV / JSON Lines files")
-@click.option("--delimiter", metavar="CHAR", default=",", show_default=True,
-              help="CSV cell delimiter of LEADS and --events (one character; '\\t' or 'tab' for a tab); never guessed")
-@click.option("--encoding", metavar="NAME", default="utf-8", show_default=True,
-              help="text encoding of CSV LEADS and --events (latin-1, cp1252, ...); rows that do not decode are error records")
 @click.option("--summary", "force_summary", is_flag=True,
               help="print the run's summary on stderr even when stderr is not a terminal")
 @click.option("-q", "--quiet", is_flag=True, help="no summary and no progress bar on stderr")
@@ -138,10 +109,7 @@ def command(ruleset: str, leads: str | None, as_of_text: str | None, as_of_field
     the output), 1 the ruleset has errors, 2 usage or I/O error."""
     if quiet and force_summary:
         raise click.UsageError("--quiet and --summary exclude each other")
-    if as_of_field is not None and as_of_text is not None:
-        raise click.UsageError("--as-of and --as-of-field exclude each other")
-    if as_of_field is not None and engine == "duckdb":
-        raise click.UsageError("--as-of-field needs --engine python (or auto)")
+    check_as_of_choice(as_of_text, as_of_field, engine)
     as_of = parse_as_of(as_of_text)
     check_output_path(output_path)
     csv_reading = csv_options(delimiter, encoding)
@@ -197,7 +165,7 @@ def _run_python(model: CheckedModel, leads: str | None, events_path: str | None,
     evaluator = compile_model(model)
     count = invalid = 0
     counter = TallyCounter() if tally else None
-    with _progress(leads if show_progress else None) as progress, read_leads(leads, model, events_path, progress, csv_reading) as records, \
+    with progress_bar(leads if show_progress else None, "evaluating", _PROGRESS_BYTES) as progress, read_leads(leads, model, events_path, progress, csv_reading) as records, \
             open_output(output_path) as stream:
         writer: Any = WRITERS[output_format](stream, model, explain)
         write = writer.write
