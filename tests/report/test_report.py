@@ -104,7 +104,7 @@ def _as_lists(report: dict[str, Any]) -> dict[str, Any]:
                             "blocked_by": [[k, v] for k, v in h["blocked_by"].items()]} for h in report["held_back"]]
     shaped["scores"] = [{**s, "boundaries": [{**b, "low": float(b["low"])} for b in s["boundaries"]]}
                         for s in report["scores"]]
-    for key in ("ruleset", "version", "as_of", "engine"):
+    for key in ("ruleset", "version", "as_of", "as_of_field", "engine", "compare"):
         shaped.pop(key)
     return shaped
 

@@ -29,7 +29,7 @@ from leadrules.values import json_number
 __all__ = [
     "Report", "FunnelStep", "InvalidField", "InvalidExample", "ScoreHistogram", "BandBoundary", "BandTable",
     "HeldBack", "RouteLoad", "ReportTally", "compute_report", "EXAMPLES_PER_FIELD", "NO_FIELD", "NO_ROUTE",
-    "NO_BAND",
+    "NO_BAND", "StageComparison", "StageTransition", "compute_comparison",
 ]
 
 EXAMPLES_PER_FIELD = 3  # invalid records shown per field
@@ -99,10 +99,49 @@ class HeldBack:
 
 
 @dataclass(frozen=True)
+class StageTransition:
+    """A changed cell of the stage transition matrix."""
+
+    stage: str  # under the report's ruleset
+    other: str  # under the compared ruleset
+    count: int
+    samples: tuple[str | None, ...]  # the first ids (as text) in input order, at most diff's SAMPLES
+
+
+@dataclass(frozen=True)
+class StageComparison:
+    """`report --compare OTHER`: the stage of each record under the report's ruleset against its
+    stage under OTHER, counted by `leadrules diff`'s impact code."""
+
+    ruleset: str  # OTHER's name and version
+    version: str
+    records: int
+    compared: int  # valid under both rulesets: the records the matrix counts
+    changed: int  # of those, the records whose stage differs
+    became_invalid: int  # valid under the report's ruleset only
+    became_valid: int  # valid under OTHER only
+    invalid_both: int
+    stages: tuple[str, ...]  # rows: the report's ruleset's funnel, Disqualified last
+    other_stages: tuple[str, ...]  # columns: OTHER's funnel, Disqualified last
+    matrix: tuple[tuple[str, tuple[int, ...]], ...]  # row stage → count per column
+    transitions: tuple[StageTransition, ...]  # changed cells, most first
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ruleset": self.ruleset, "version": self.version, "records": self.records, "compared": self.compared,
+            "changed": self.changed, "became_invalid": self.became_invalid, "became_valid": self.became_valid,
+            "invalid_both": self.invalid_both, "stages": list(self.stages), "other_stages": list(self.other_stages),
+            "matrix": {stage: list(row) for stage, row in self.matrix},
+            "transitions": [{"from": t.stage, "to": t.other, "count": t.count, "samples": list(t.samples)}
+                            for t in self.transitions],
+        }
+
+
+@dataclass(frozen=True)
 class Report:
     ruleset: str
     version: str
-    as_of: str
+    as_of: str | None  # None with as_of_field: each record has its own instant
     engine: str
     records: int
     valid: int
@@ -115,11 +154,14 @@ class Report:
     scores: tuple[ScoreHistogram, ...]
     bands: tuple[BandTable, ...]
     held_back: tuple[HeldBack, ...]  # in funnel order
+    as_of_field: str | None = None
+    compare: StageComparison | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The report as JSON values (`report --format json`)."""
         return {
-            "ruleset": self.ruleset, "version": self.version, "as_of": self.as_of, "engine": self.engine,
+            "ruleset": self.ruleset, "version": self.version, "as_of": self.as_of, "as_of_field": self.as_of_field,
+            "engine": self.engine,
             "records": self.records, "valid": self.valid, "invalid": self.invalid,
             "invalid_fields": [
                 {"field": f.field, "count": f.count,
@@ -140,7 +182,12 @@ class Report:
                       for t in self.bands],
             "held_back": [{"stage": h.stage, "leads": h.leads, "clauses": dict(h.clauses),
                            "blocked_by": dict(h.blocked_by)} for h in self.held_back],
+            "compare": None if self.compare is None else self.compare.to_json(),
         }
+
+
+def _utc_text(instant: dt.datetime) -> str:
+    return instant.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _ranked(counts: Mapping[str, int]) -> Counts:
@@ -205,7 +252,7 @@ class ReportTally:
         self.held_clauses[stage].update(lacking)
         self.held_blocked[stage].update(blocked_by)
 
-    def result(self, as_of: dt.datetime, engine: str) -> Report:
+    def result(self, as_of: dt.datetime, engine: str, as_of_field: str | None = None) -> Report:
         model = self.model
         funnel_names = [*model.stages, *sorted(set(self.stages) - {*model.stages, m.DISQUALIFIED})]
         funnel: list[FunnelStep] = []
@@ -243,7 +290,7 @@ class ReportTally:
                      for stage in funnel_names if self.held_leads.get(stage))
         return Report(
             ruleset=model.name, version=model.version,
-            as_of=as_of.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), engine=engine,
+            as_of=None if as_of_field is not None else _utc_text(as_of), as_of_field=as_of_field, engine=engine,
             records=self.records, valid=self.records - self.invalid, invalid=self.invalid,
             invalid_fields=tuple(InvalidField(name, count, tuple(self.invalid_examples[name]))
                                  for name, count in _ranked(self.invalid_counts)),
@@ -326,8 +373,12 @@ class _Counting:
 
 def compute_report(model: m.CheckedModel, leads: str | None, events_path: str | None, as_of: dt.datetime,
                    engine: str, csv_reading: CsvOptions = DEFAULT_CSV,
-                   progress: Progress | None = None) -> Report:
-    """Evaluate `leads` with `engine` ("python" or "duckdb") and count the report's numbers."""
+                   progress: Progress | None = None, as_of_field: str | None = None) -> Report:
+    """Evaluate `leads` with `engine` ("python" or "duckdb") and count the report's numbers.
+    With `as_of_field` (Python engine only), each record is evaluated as of its own timestamp in
+    that field, as `eval --as-of-field` does."""
+    if as_of_field is not None and engine != "python":
+        raise ValueError("as_of_field needs the Python engine")
     probes = _probe_model(model)
     counting = _Counting(model, probes)
     if engine == "python":
@@ -335,9 +386,9 @@ def compute_report(model: m.CheckedModel, leads: str | None, events_path: str | 
 
         evaluator = compile_model(probes.model)
         with read_leads(leads, probes.model, events_path, progress, csv_reading) as records:
-            for number, record in enumerate(evaluator.evaluate_many(records, as_of), 1):
+            for number, record in enumerate(evaluator.evaluate_many(records, as_of, as_of_field=as_of_field), 1):
                 counting.add(record, number)
-        return counting.tally.result(as_of, engine)
+        return counting.tally.result(as_of, engine, as_of_field)
     from leadrules.engine.sql.duckdb_engine import run
 
     with tempfile.TemporaryDirectory(prefix="leadrules-report-") as folder:
@@ -427,3 +478,36 @@ def _count_in_duckdb(results: str, counting: _Counting) -> None:
                     tally.held_blocked[target][code] += int(count)
     finally:
         con.close()
+
+
+def _funnel_names(model: m.CheckedModel, seen: Iterable[str]) -> tuple[str, ...]:
+    """The funnel of `model`, then stages seen in records that it does not name, Disqualified last."""
+    return (*model.stages, *sorted(set(seen) - {*model.stages, m.DISQUALIFIED}), m.DISQUALIFIED)
+
+
+def compute_comparison(model: m.CheckedModel, other: m.CheckedModel, leads: str, events_path: str | None,
+                       as_of: dt.datetime, engine: str, csv_reading: CsvOptions = DEFAULT_CSV) -> StageComparison:
+    """The stage transition matrix of `model` (rows) against `other` (columns) over the same
+    records, measured by `leadrules diff`'s impact code on `engine`. `leads` is a file: each
+    ruleset reads it."""
+    if engine == "python":
+        from leadrules.diff.impact import measure_impact
+
+        impact = measure_impact(model, other, leads, events_path, as_of, csv_reading)
+    else:
+        from leadrules.diff.impact_sql import measure_impact_duckdb
+
+        impact = measure_impact_duckdb(model, other, leads, events_path, as_of, csv_reading)
+    counts = impact.stage.counts
+    rows = _funnel_names(model, (a for a, _ in counts))
+    columns = _funnel_names(other, (b for _, b in counts))
+    # ids as text: the DuckDB engine's results carry them so, the Python engine's as read
+    transitions = tuple(
+        StageTransition(a, b, n, tuple(None if i is None else str(i) for i in samples))
+        for a, b, n, samples in impact.stage.cells() if a != b)
+    return StageComparison(
+        ruleset=other.name, version=other.version, records=impact.records, compared=sum(counts.values()),
+        changed=impact.stage.changed, became_invalid=len(impact.became_invalid),
+        became_valid=len(impact.became_valid), invalid_both=impact.invalid_both, stages=rows,
+        other_stages=columns, matrix=tuple((a, tuple(counts.get((a, b), 0) for b in columns)) for a in rows),
+        transitions=transitions)
