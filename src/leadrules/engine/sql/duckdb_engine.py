@@ -19,7 +19,9 @@ the tree as literals.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import os
 import re
 import sys
@@ -257,6 +259,30 @@ def _code_list_text(array: exp.Expr) -> exp.Expr:
     quoted = exp.Lambda(this=_concat(_s('"'), exp.column(item), _s('"')), expressions=[item])
     joined = _f("array_to_string", exp.func("list_transform", array, quoted), _s(", "))
     return _concat(_s("["), _f("coalesce", joined, _s("")), _s("]"))
+
+
+def _python_csv_cell(text: str) -> str:
+    """`text` as Python's csv writer prints it as the first of two cells (as `CsvWriter` writes)."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow([text, ""])
+    return buffer.getvalue()[: -len(",\n")]
+
+
+# The characters that make Python's csv writer quote a cell (QUOTE_MINIMAL): found by asking it,
+# since which line-break characters count has changed between Python versions.
+_CSV_QUOTED_CHARS = tuple(char for char in ',"\n\r' if _python_csv_cell(char) != char)
+
+
+def _csv_cell(text: exp.Expr) -> exp.Expr:
+    """A text value as `CsvWriter` prints it: NULL as an empty cell; quoted, with quotes doubled,
+    when it holds a character of `_CSV_QUOTED_CHARS`; else as itself."""
+    needs_quotes = exp.or_(*[_f("contains", text.copy(), _s(char)) for char in _CSV_QUOTED_CHARS])
+    quoted = _concat(_s('"'), _f("replace", text.copy(), _s('"'), _s('""')), _s('"'))
+    return _f("coalesce", exp.case().when(needs_quotes, quoted).else_(text.copy()), _s(""))
+
+
+def _without_terminator(line: str) -> str:
+    return line.removesuffix("\n")
 
 
 # ---- one evaluation ---------------------------------------------------------------------------
@@ -947,46 +973,75 @@ class _Run:
         inner = self._joined_results("id")
         return self._line_query().from_(inner.subquery("lr_r")).order_by(exp.column("lr_order"))
 
-    def _result_rows(self) -> tuple[list[str], Any]:
-        select = self._joined_results("lr_id_json").order_by(exp.column("lr_record", table="c"))
-        cursor = self.con.execute(_sql(select))
-        return [d[0] for d in cursor.description or []], cursor
-
-    def _records(self, fallback: dict[int, dict[str, Any]]) -> Iterator[dict[str, Any]]:
-        """Every output record in input order, as the Python engine builds them."""
-        from leadrules.jsontext import loads
-        from leadrules.values import json_number
-
+    def _csv_line_query(self) -> exp.Select:
+        """(record number, CSV line without its terminator) of each accepted record, built in
+        SQL cell by cell with the bytes `CsvWriter` gives the same record."""
         model = self.model
-        _, cursor = self._result_rows()
-        scores = list(model.scores)
-        bands = list(model.bands)
-        pending = iter(sorted(fallback.items()))
-        next_fallback = next(pending, None)
-        while batch := cursor.fetchmany(_FETCH):
-            for row in batch:
-                number = int(row[0])
-                while next_fallback is not None and next_fallback[0] < number:
-                    yield next_fallback[1]
-                    next_fallback = next(pending, None)
-                values = row[7:]
-                yield {
-                    "id": loads(row[1]), "stage": row[2], "disqualified": row[3], "reasons": list(row[4]),
-                    "blocked": list(row[5]),
-                    "scores": {name: json_number(v) for name, v in zip(scores, values[: len(scores)], strict=True)},
-                    "bands": dict(zip(bands, values[len(scores):], strict=True)),
-                    "route": row[6],
-                }
-        while next_fallback is not None:
-            yield next_fallback[1]
-            next_fallback = next(pending, None)
+        id_json = exp.column("lr_id_json")
+        # a string id is its text, any other id its JSON text (as `_cell` prints the value)
+        id_text = exp.case().when(_f("starts_with", id_json, _s('"')),
+                                  _f("json_extract_string", id_json.copy(), _s("$"))).else_(id_json.copy())
+        disqualified = exp.column("disqualified")
+        cells: list[exp.Expr] = [
+            _csv_cell(id_text),
+            _csv_cell(exp.column("stage")),
+            exp.case().when(disqualified, _s("true")).when(exp.not_(disqualified.copy()), _s("false")).else_(_s("")),
+            _csv_cell(_f("array_to_string", exp.column("reasons"), _s(";"))),
+            _csv_cell(_f("array_to_string", exp.column("blocked"), _s(";"))),
+            _csv_cell(exp.column("route")),
+            # plain notation needs no quoting: digits, a point, a sign
+            *[_f("coalesce", _number_text(_col("score_" + n)), _s("")) for n in model.scores],
+            *[_csv_cell(_col("band_" + n)) for n in model.bands],
+            _s(""),  # error
+        ]
+        pieces: list[exp.Expr] = []
+        for index, cell in enumerate(cells):
+            if index:
+                pieces.append(_s(","))
+            pieces.append(cell)
+        return exp.select(exp.column("lr_order"), exp.alias_(_concat(*pieces), "lr_text")).from_(
+            self._joined_results("lr_id_json").subquery("lr_r"))
+
+    def _csv_python_lines(self, fallback: dict[int, dict[str, Any]]) -> tuple[list[int], list[str]]:
+        """The header (number 0) and the Python engine's records, each line written by
+        `CsvWriter` itself, without its terminator."""
+        buffer = io.StringIO()
+        writer = WRITERS["csv"](buffer, self.model)
+        numbers, lines = [0], [_without_terminator(buffer.getvalue())]
+        for number, record in sorted(fallback.items()):
+            buffer.seek(0)
+            buffer.truncate()
+            writer.write(record)
+            numbers.append(number)
+            lines.append(_without_terminator(buffer.getvalue()))
+        return numbers, lines
 
     def _write_csv(self, output_path: str | None, fallback: dict[int, dict[str, Any]]) -> None:
+        """Every line in input order from one query: the accepted records' lines built in SQL,
+        the header and the Python engine's lines from a table filled in one statement. A file
+        is written by one COPY of a single unquoted text column (each value is a finished line,
+        newlines inside quoted cells included); standard output is fed from the same query."""
+        table = exp.Schema(this=exp.to_table("lr_csv_python_lines"), expressions=[
+            exp.ColumnDef(this=exp.to_identifier("lr_order"), kind=exp.DataType.build("BIGINT")),
+            exp.ColumnDef(this=exp.to_identifier("lr_text"), kind=exp.DataType.build("VARCHAR")),
+        ])
+        self.con.execute(_sql(exp.Create(this=table, kind="TABLE")))
+        insert = exp.insert(exp.select(exp.Unnest(expressions=[exp.Placeholder()]),
+                                       exp.Unnest(expressions=[exp.Placeholder()])), "lr_csv_python_lines")
+        self.con.execute(_sql(insert), list(self._csv_python_lines(fallback)))
+        union = exp.union(self._csv_line_query(),
+                          exp.select(exp.column("lr_order"), exp.column("lr_text")).from_("lr_csv_python_lines"),
+                          distinct=False)
+        ordered = exp.select(exp.column("lr_text")).from_(union.subquery("lr_all")).order_by(exp.column("lr_order"))
+        if output_path is not None and output_path != "-":
+            options = [("FORMAT", exp.var("CSV")), ("HEADER", exp.false()), ("QUOTE", _s("")), ("ESCAPE", _s("")),
+                       ("DELIMITER", _s("\x1f"))]
+            self._copy_to(ordered, output_path, options)
+            return
+        cursor = self.con.execute(_sql(ordered))
         with open_output(output_path) as stream:
-            writer = WRITERS["csv"](stream, self.model)
-            for record in self._records(fallback):
-                writer.write(record)
-            writer.close()
+            while batch := cursor.fetchmany(_FETCH):
+                _write_in_pieces(stream, "\n".join(text for (text,) in batch) + "\n")
 
     def _write_parquet(self, output_path: str | None, fallback: dict[int, dict[str, Any]]) -> None:
         """One COPY of every record in input order: the accepted records' results straight from
