@@ -11,6 +11,7 @@ from leadrules.check import check, check_tests_file
 from leadrules.diagnostics import Diagnostic
 from leadrules.errors import InputError
 from leadrules.io.fmt import quote
+from leadrules.reading import input_errors_for
 from leadrules.source import SourceFile
 from leadrules.syntax import ast, parse
 
@@ -39,14 +40,8 @@ class LoadedFile:
 def read_source(path: str | Path) -> SourceFile:
     """Read a rule file as UTF-8; raise InputError with a one-line message otherwise."""
     p = Path(path)
-    try:
+    with input_errors_for(p):
         data = p.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{p}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{p}: is a directory") from None
-    except OSError as exc:
-        raise InputError(f"{p}: cannot read ({exc.strerror or exc})") from None
     return _decode(data, str(path))
 
 

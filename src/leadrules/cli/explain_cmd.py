@@ -33,6 +33,7 @@ from leadrules.io.leads import (
 )
 from leadrules.model import CheckedModel
 from leadrules.model_text import describe, show_value
+from leadrules.reading import input_errors_for
 from leadrules.textsafe import printable
 from leadrules.values import exact_context, format_number
 
@@ -51,14 +52,8 @@ def _show(value: Any) -> str:
 
 
 def _read_bytes(path: str) -> bytes:
-    try:
+    with input_errors_for(path):
         return sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
 
 
 def _json_lines(data: bytes) -> bool:

@@ -22,6 +22,7 @@ from leadrules import model as m
 from leadrules.errors import InputError
 from leadrules.io.leads import DEFAULT_CSV, CsvOptions, read_leads
 from leadrules.jsontext import dumps, loads
+from leadrules.reading import input_errors_for
 from leadrules.values import format_timestamp
 
 __all__ = ["Flip", "Replay", "decision", "write_baseline", "replay_baseline", "BASELINE_FORMAT"]
@@ -84,15 +85,10 @@ def write_baseline(model: m.CheckedModel, leads_path: str, events_path: str | No
 
 def _read(path: str) -> Iterator[tuple[int, dict[str, Any]]]:
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory") from None
+        with input_errors_for(path):
+            text = Path(path).read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue

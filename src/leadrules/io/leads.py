@@ -28,6 +28,7 @@ from leadrules.engine.validate import TypedIdRecord, Unparsable, UnreadableRow
 from leadrules.errors import InputError
 from leadrules.io.summary import ResultTally
 from leadrules.jsontext import dumps, escape_line_breaks
+from leadrules.reading import input_errors_for
 from leadrules.values import format_number
 
 __all__ = [
@@ -395,7 +396,7 @@ def read_events_csv(path: str | Path, model: m.CheckedModel,
     Held in memory: about 150 bytes per kept event (see docs/evaluation.md)."""
     declared = {name: name for name in model.events}
     grouped: dict[str, list[tuple[str, str]]] = {}
-    try:
+    with input_errors_for(path):
         with open(path, "rb") as stream:
             rows = csv_rows(stream, options)
             first = next(rows, None)
@@ -421,12 +422,6 @@ def read_events_csv(path: str | Path, model: m.CheckedModel,
                 if event_name is None:
                     continue
                 grouped.setdefault(row[lead_col], []).append((event_name, row[at_col]))
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
     return grouped
 
 
@@ -484,18 +479,12 @@ def read_leads(
         if path is None or path == "-":
             records: Iterator[Any] = read_jsonl(sys.stdin.buffer, progress)
         else:
-            try:
+            with input_errors_for(path):
                 if fmt == "csv":
                     records = read_csv(stack.enter_context(open(path, "rb")), model, csv_options, path)
                 else:
                     stream = stack.enter_context(open(path, "rb"))
                     records = read_json_array(stream) if fmt == "json" else read_jsonl(stream, progress)
-            except FileNotFoundError:
-                raise InputError(f"{path}: no such file") from None
-            except IsADirectoryError:
-                raise InputError(f"{path}: is a directory") from None
-            except OSError as exc:
-                raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
         yield attach_events(records, events) if events else records
 
 
