@@ -23,7 +23,6 @@ from sqlglot import exp
 
 from leadrules import model as m
 from leadrules.check import check
-from leadrules.engine.python import compile_model
 from leadrules.engine.sql import export_sql
 from leadrules.engine.validate import parse_lead_timestamp, validate
 from leadrules.jsontext import loads
@@ -31,6 +30,7 @@ from leadrules.source import SourceFile
 from leadrules.syntax import parse
 
 from . import pg_server
+from .engine_tables import lead_tables, python_results, utc_naive
 from .helpers import load_model
 from .test_differential import AS_OF, TRICKY, clean_leads, leads, rulesets
 
@@ -38,10 +38,6 @@ REPO = Path(__file__).resolve().parents[2]
 RULESETS = sorted((REPO / "rulesets").glob("*.rules"))
 POSTGRES_TYPES = {"text": "TEXT", "email": "TEXT", "choice": "TEXT", "integer": "BIGINT",
                   "number": "NUMERIC", "boolean": "BOOLEAN", "date": "DATE", "timestamp": "TIMESTAMP"}
-
-
-def _utc_naive(value: dt.datetime) -> dt.datetime:
-    return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
 
 
 def _column(name: str) -> str:
@@ -52,13 +48,7 @@ def _column(name: str) -> str:
 def _postgres_results(connection: Any, model: m.CheckedModel, leads: list[dict[str, Any]],
                       as_of: dt.datetime) -> list[dict[str, Any]]:
     """Load the valid leads as `leads` and `events`, run the exported query, read the rows."""
-    rows, events = [], []
-    for number, lead in enumerate(leads, 1):
-        valid, error = validate(model, lead, number)
-        assert valid is not None, error
-        values = [_utc_naive(v) if isinstance(v, dt.datetime) else v for v in valid.values]
-        rows.append([str(valid.id), *values])
-        events.extend((str(valid.id), kind, _utc_naive(at)) for kind, at in valid.events)
+    rows, events = lead_tables(model, leads)
     columns = ["id TEXT"] + [f"{_column(name)} {POSTGRES_TYPES[fld.kind]}" for name, fld in model.fields.items()]
     placeholders = ", ".join(["%s"] * (1 + len(model.fields)))
     sql = export_sql(model, "postgres")
@@ -71,7 +61,7 @@ def _postgres_results(connection: Any, model: m.CheckedModel, leads: list[dict[s
             if events:
                 cursor.executemany("INSERT INTO events VALUES (%s, %s, %s)", events)
             # bound as docs/sql.md says: a UTC timestamp in text, through psycopg's %(as_of)s
-            cursor.execute(sql, {"as_of": _utc_naive(as_of).isoformat(sep=" ")})
+            cursor.execute(sql, {"as_of": utc_naive(as_of).isoformat(sep=" ")})
             names = [d.name for d in cursor.description]
             fetched = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     finally:
@@ -82,16 +72,6 @@ def _postgres_results(connection: Any, model: m.CheckedModel, leads: list[dict[s
         "scores": {n: row["score_" + n] for n in model.scores},
         "bands": {n: row["band_" + n] for n in model.bands}, "route": row["route"],
     } for row in fetched]
-    return sorted(results, key=lambda r: r["id"])
-
-
-def _python_results(model: m.CheckedModel, leads: list[dict[str, Any]], as_of: dt.datetime) -> list[dict[str, Any]]:
-    evaluator = compile_model(model)
-    results = []
-    for number, lead in enumerate(leads, 1):
-        record = evaluator.evaluate(lead, as_of, record=number)
-        results.append({**record, "id": str(record["id"]),
-                        "scores": {n: Decimal(str(v)) for n, v in record["scores"].items()}})
     return sorted(results, key=lambda r: r["id"])
 
 
@@ -107,7 +87,7 @@ def _valid_with_unique_ids(model: m.CheckedModel, records: list[dict[str, Any]])
 
 def _agree(connection: Any, model: m.CheckedModel, records: list[dict[str, Any]], as_of: dt.datetime) -> None:
     got = _postgres_results(connection, model, records, as_of)
-    assert got == _python_results(model, records, as_of)
+    assert got == python_results(model, records, as_of)
     assert len(got) == len(records)
 
 
@@ -220,7 +200,7 @@ def test_percent_signs_in_rule_strings_reach_postgres_as_written(pg_connection: 
     got = _postgres_results(pg_connection, model, records, AS_OF)
     assert [(r["id"], r["stage"], r["route"]) for r in got] == [
         ("1", "B", "a%(as_of)s"), ("2", "A", "none"), ("3", "A", "has %"), ("4", "A", "none")]
-    assert got == _python_results(model, records, AS_OF)
+    assert got == python_results(model, records, AS_OF)
 
 
 def _constants(model: m.CheckedModel) -> tuple[set[Any], set[int]]:
@@ -323,4 +303,4 @@ def test_percent_signs_in_the_ruleset_name_reach_postgres(pg_connection: Any, tm
     sql = export_sql(model, "postgres")
     assert sql.startswith("-- leadrules: ruleset 50%% off version ")
     records = [{"id": "1", "t": "50_off"}]
-    assert _postgres_results(pg_connection, model, records, AS_OF) == _python_results(model, records, AS_OF)
+    assert _postgres_results(pg_connection, model, records, AS_OF) == python_results(model, records, AS_OF)

@@ -18,6 +18,7 @@ from leadrules.engine.sql import export_sql
 from leadrules.engine.validate import parse_lead_timestamp
 from leadrules.jsontext import loads
 
+from .engine_tables import lead_tables, python_results, utc_naive
 from .helpers import load_model
 
 pyspark = pytest.importorskip("pyspark")
@@ -26,6 +27,11 @@ pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
 SPARK_TYPES = {"text": "STRING", "email": "STRING", "choice": "STRING", "integer": "DECIMAL(38, 0)",
                "number": "DECIMAL(38, 6)", "boolean": "BOOLEAN", "date": "DATE", "timestamp": "TIMESTAMP"}
+
+
+def _ids(leads: list[dict[str, Any]]) -> list[str]:
+    # the lead's own id as written, else its position
+    return [str(lead.get("id", number)) for number, lead in enumerate(leads, 1)]
 
 
 @pytest.fixture(scope="module")
@@ -46,25 +52,12 @@ def spark() -> Iterator[Any]:
 def _spark_results(spark: Any, model: m.CheckedModel, leads: list[dict[str, Any]], as_of: dt.datetime) -> list[dict[str, Any]]:
     from pyspark.sql.types import StructType
 
-    evaluator = compile_model(model)
-    rows, events = [], []
-    for number, lead in enumerate(leads, 1):
-        lead_id = str(lead.get("id", number))
-        valid, _ = evaluator._validate(lead, number)
-        assert valid is not None
-        row: list[Any] = [lead_id]
-        for value, fld in zip(valid.values, model.fields.values(), strict=True):
-            if isinstance(value, dt.datetime):
-                value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
-            row.append(value)
-            del fld
-        rows.append(row)
-        events.extend([lead_id, kind, at.astimezone(dt.timezone.utc).replace(tzinfo=None)] for kind, at in valid.events)
+    rows, events = lead_tables(model, leads, _ids(leads))
     lead_schema = StructType.fromDDL(", ".join(["id STRING"] + [f"`{n}` {SPARK_TYPES[f.kind]}" for n, f in model.fields.items()]))
     spark.createDataFrame(rows, lead_schema).createOrReplaceTempView("leads")
     spark.createDataFrame(events, StructType.fromDDL("lead_id STRING, type STRING, at TIMESTAMP")).createOrReplaceTempView("events")
     sql = export_sql(model, "spark").rstrip(";")
-    as_of_text = as_of.astimezone(dt.timezone.utc).replace(tzinfo=None).isoformat(sep=" ")
+    as_of_text = utc_naive(as_of).isoformat(sep=" ")
     results = []
     for row in spark.sql(sql, args={"as_of": as_of_text}).collect():
         data = row.asDict()
@@ -78,14 +71,7 @@ def _spark_results(spark: Any, model: m.CheckedModel, leads: list[dict[str, Any]
 
 
 def _python_results(model: m.CheckedModel, leads: list[dict[str, Any]], as_of: dt.datetime) -> list[dict[str, Any]]:
-    evaluator = compile_model(model)
-    results = []
-    for number, lead in enumerate(leads, 1):
-        record = evaluator.evaluate(lead, as_of, record=number)
-        record = {**record, "id": str(lead.get("id", number)),
-                  "scores": {n: Decimal(str(v)) for n, v in record["scores"].items()}}
-        results.append(record)
-    return sorted(results, key=lambda r: r["id"])
+    return python_results(model, leads, as_of, _ids(leads))
 
 
 def test_projectflow_in_spark(spark: Any, spec_examples: Path) -> None:
