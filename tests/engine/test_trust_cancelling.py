@@ -16,24 +16,7 @@ from leadrules.check import check
 from leadrules.engine.python import compile_model
 from leadrules.source import SourceFile
 from leadrules.syntax import parse
-
-CANCELLING = """\
-ruleset "cancel" version "1"
-field employees: integer optional
-field visits: integer optional
-field size: integer in 1..10
-stages Lead -> MQL -> SQL
-stage MQL if size > 5 and employees - employees == 0
-stage SQL if size + employees - employees > 8
-disqualify junk "Junk" if 0 * visits >= 0
-"""
-
-LEADS = [
-    {"id": "none", "size": 9},
-    {"id": "employees", "size": 9, "employees": 40},
-    {"id": "small", "size": 6, "employees": 40},
-    {"id": "visits", "size": 9, "visits": 3},
-]
+from trust_texts import CANCELLING, CANCELLING_LEADS, CANCELLING_OUTCOMES
 
 
 def _model(text: str = CANCELLING) -> m.CheckedModel:
@@ -56,17 +39,12 @@ def test_cancelled_terms_are_kept_in_the_model() -> None:
 
 def test_python_engine_treats_cancelling_arithmetic_as_unknown() -> None:
     evaluator = compile_model(_model())
-    stages = [(r["id"], r["stage"], r["reasons"]) for r in (evaluator.evaluate(lead, AS_OF) for lead in LEADS)]
-    assert stages == [
-        ("none", "Lead", []),
-        ("employees", "SQL", []),
-        ("small", "MQL", []),
-        ("visits", "Disqualified", ["junk"]),
-    ]
+    stages = [(r["id"], r["stage"], r["reasons"]) for r in (evaluator.evaluate(lead, AS_OF) for lead in CANCELLING_LEADS)]
+    assert stages == CANCELLING_OUTCOMES
 
 
 def test_explain_shows_the_cancelled_clause_unknown() -> None:
-    explanation = compile_model(_model()).explain(LEADS[0], AS_OF)
+    explanation = compile_model(_model()).explain(CANCELLING_LEADS[0], AS_OF)
     assert explanation.record["stage"] == "Lead"
     assert explanation.criteria == {"MQL": None, "SQL": None}
     assert explanation.disqualifiers == (("junk", None),)

@@ -2,18 +2,9 @@
 
 from __future__ import annotations
 
-from .helpers import evaluate, lint_text
+from trust_texts import CANCELLING
 
-CANCELLING = """\
-ruleset "cancel" version "1"
-field employees: integer optional
-field visits: integer optional
-field size: integer in 1..10
-stages Lead -> MQL -> SQL
-stage MQL if size > 5 and employees - employees == 0
-stage SQL if size + employees - employees > 8
-disqualify junk "Junk" if 0 * visits >= 0
-"""
+from .helpers import evaluate, lint_text
 
 
 def test_no_false_unused_unreachable_or_always_firing_findings() -> None:

@@ -10,33 +10,9 @@ import duckdb
 
 from leadrules.engine.sql import export_sql
 from sql.helpers import duckdb_output, load_model, python_output, write_jsonl
+from trust_texts import CANCELLING, CANCELLING_LEADS, CANCELLING_OUTCOMES
 
 AS_OF = dt.datetime(2026, 11, 22, tzinfo=dt.timezone.utc)
-
-CANCELLING = """\
-ruleset "cancel" version "1"
-field employees: integer optional
-field visits: integer optional
-field size: integer in 1..10
-stages Lead -> MQL -> SQL
-stage MQL if size > 5 and employees - employees == 0
-stage SQL if size + employees - employees > 8
-disqualify junk "Junk" if 0 * visits >= 0
-"""
-
-LEADS = [
-    {"id": "none", "size": 9},
-    {"id": "employees", "size": 9, "employees": 40},
-    {"id": "small", "size": 6, "employees": 40},
-    {"id": "visits", "size": 9, "visits": 3},
-]
-EXPECTED = [
-    ("none", "Lead", []),
-    ("employees", "SQL", []),
-    ("small", "MQL", []),
-    ("visits", "Disqualified", ["junk"]),
-]
-
 
 def _rules(tmp_path: Path) -> Path:
     path = tmp_path / "cancel.rules"
@@ -46,10 +22,10 @@ def _rules(tmp_path: Path) -> Path:
 
 def test_duckdb_engine_treats_cancelling_arithmetic_as_unknown(tmp_path: Path) -> None:
     model = load_model(_rules(tmp_path))
-    leads = write_jsonl(tmp_path / "leads.jsonl", LEADS)
+    leads = write_jsonl(tmp_path / "leads.jsonl", CANCELLING_LEADS)
     duckdb_text, _ = duckdb_output(model, leads, None, AS_OF, "jsonl", tmp_path / "out.jsonl")
     records = [json.loads(line) for line in duckdb_text.splitlines()]
-    assert [(r["id"], r["stage"], r["reasons"]) for r in records] == EXPECTED
+    assert [(r["id"], r["stage"], r["reasons"]) for r in records] == CANCELLING_OUTCOMES
     assert duckdb_text == python_output(model, leads, None, AS_OF)
 
 
@@ -58,10 +34,10 @@ def test_exported_duckdb_sql_treats_cancelling_arithmetic_as_unknown(tmp_path: P
     con = duckdb.connect()
     con.execute("CREATE TABLE leads (id VARCHAR, employees BIGINT, visits BIGINT, size BIGINT)")
     con.executemany("INSERT INTO leads VALUES (?, ?, ?, ?)",
-                    [[lead["id"], lead.get("employees"), lead.get("visits"), lead["size"]] for lead in LEADS])
+                    [[lead["id"], lead.get("employees"), lead.get("visits"), lead["size"]] for lead in CANCELLING_LEADS])
     con.execute('CREATE TABLE events (lead_id VARCHAR, type VARCHAR, "at" TIMESTAMP)')
     cursor = con.execute(sql, {"as_of": dt.datetime(2026, 11, 22)})
     columns = [d[0] for d in cursor.description]
     rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
     got = sorted((r["id"], r["stage"], list(r["reasons"])) for r in rows)
-    assert got == sorted(EXPECTED)
+    assert got == sorted(CANCELLING_OUTCOMES)
