@@ -1,8 +1,10 @@
 """The numbers of `leadrules calibrate`: every lead evaluated as known at its decision, joined to
 what sales decided, counted.
 
-Leads are evaluated by the Python engine with the explain ledger (`Evaluator.explain`), which
-says which scoring rules and disqualifiers fired and gives the values a criterion looked at.
+Leads are evaluated by the Python engine's trace (`Evaluator.trace`, what the explain ledger is
+built from), which says which scoring rules and disqualifiers fired and gives the values a
+criterion looked at. Leads stream by: each is counted as it is read and only tallies are kept
+(per threshold, leads by distinct value), so memory does not grow with the leads.
 Only *decided* leads count: a valid record whose id has a positive or negative outcome. Open
 outcomes, leads without an outcome, error records and outcome ids no lead has are counted and
 reported, never mixed into the rates.
@@ -27,6 +29,7 @@ from leadrules.calibrate.sweep import (
     Number,
     PartMetrics,
     SweepPart,
+    SweepTally,
     Threshold,
     candidate_values,
     find_thresholds,
@@ -36,7 +39,6 @@ from leadrules.calibrate.sweep import (
 
 # the explain ledger's Kleene interpreter over one evaluation's values (one definition of clause truth)
 from leadrules.engine.python.explain import _Values
-from leadrules.engine.validate import parse_lead_timestamp
 from leadrules.errors import InputError
 from leadrules.io.leads import DEFAULT_CSV, CsvOptions, printed_id, read_leads
 from leadrules.model_text import describe, describe_rule
@@ -254,13 +256,12 @@ def _lead_class(t: Threshold, criterion: m.Expr, stage_index: int, blocked_at: i
     return NEVER, subject
 
 
-def _record_time(lead: Any, as_of_field: str | None) -> dt.datetime | None:
-    if as_of_field is None or not isinstance(lead, dict):
-        return None
-    raw = lead.get(as_of_field)
-    if isinstance(raw, dt.datetime):
-        return raw if raw.tzinfo is not None else raw.replace(tzinfo=dt.timezone.utc)
-    return parse_lead_timestamp(raw.strip()) if isinstance(raw, str) else None
+def _tally(counters: dict[str, Counter[str]], key: str, reason: str) -> None:
+    """One more `reason` under `key` (a Counter made only for a new key, not for every lead)."""
+    counter = counters.get(key)
+    if counter is None:
+        counter = counters[key] = Counter()
+    counter[reason] += 1
 
 
 def _top(counter: Counter[str], limit: int | None = None) -> tuple[tuple[str, int], ...]:
@@ -274,6 +275,29 @@ class _RuleCounter:
     fired: int = 0
     fired_positive: int = 0
     reasons: Counter[str] | None = None
+
+
+class _Part:
+    """The decided leads of one part (before or after --holdout-after), counted as they stream
+    by (local to one computation): how many, their positives, their first and last instant,
+    and one sweep tally per threshold."""
+
+    __slots__ = ("leads", "positives", "first", "last", "tallies")
+
+    def __init__(self, thresholds: int) -> None:
+        self.leads = self.positives = 0
+        self.first: dt.datetime | None = None
+        self.last: dt.datetime | None = None
+        self.tallies = [SweepTally() for _ in range(thresholds)]
+
+    def add(self, positive: bool, time: dt.datetime | None) -> None:
+        self.leads += 1
+        self.positives += positive
+        if time is not None:
+            if self.first is None or time < self.first:
+                self.first = time
+            if self.last is None or time > self.last:
+                self.last = time
 
 
 def compute_calibration(model: m.CheckedModel, leads: str | None, events_path: str | None, outcomes: OutcomeTable,
@@ -300,17 +324,23 @@ def compute_calibration(model: m.CheckedModel, leads: str | None, events_path: s
     by_stage: dict[str, Counter[str]] = {}
     by_band: dict[str, dict[str, Counter[str]]] = {band: {} for band in model.bands}
     by_route: dict[str, Counter[str]] = {}
-    facts: list[tuple[bool, dt.datetime | None, tuple[tuple[int, Number | None], ...]]] = []
-    seen_ids: set[str] = set()
+    generated = evaluator.generated
+    # the counters of the trace's rules, in the order the trace reports them
+    traced_rules = [rule_counts[(score, index)] for score, index, _ in generated.rules]
+    fit = _Part(len(thresholds))
+    held = None if holdout_after is None else _Part(len(thresholds))
+    untimed = decided = 0
+    seen_ids: set[str] = set()  # outcome ids some lead has
     records = invalid = no_outcome = open_outcomes = 0
     with read_leads(leads, model, events_path, progress, csv_reading) as stream:
         for number, lead in enumerate(stream, 1):
             records = number
             key = printed_id(lead, number)
-            seen_ids.add(key)
             outcome = outcomes.by_id.get(key)
+            if outcome is not None:
+                seen_ids.add(outcome.id)
             if outcome is None or outcome.positive is None:
-                # only whether it is valid matters: the plain evaluation, not the costlier ledger
+                # only whether it is valid matters: the plain evaluation, not the costlier trace
                 (plain,) = evaluator.evaluate_many((lead,), as_of, as_of_field=as_of_field)
                 if "error" in plain:
                     invalid += 1
@@ -319,61 +349,65 @@ def compute_calibration(model: m.CheckedModel, leads: str | None, events_path: s
                 else:
                     open_outcomes += 1
                 continue
-            explanation = evaluator.explain(lead, as_of, record=number, detailed=False, as_of_field=as_of_field)
-            if not explanation.valid:
+            record, valid, traced, lead_as_of = evaluator.trace(lead, as_of, record=number, as_of_field=as_of_field)
+            if valid is None or traced is None:
                 invalid += 1
                 continue
+            decided += 1
             positive = outcome.positive
-            record = explanation.record
+            _, rule_points, disq, _, _, counts, domains, scores, bands, conditions = traced
             stage = record["stage"]
             exactly[stage] += 1
             exactly_positive[stage] += positive
             reason = None if positive else (outcome.reason or NO_REASON)
-            for rule in explanation.rules:
-                if rule.fired:
-                    counter = rule_counts[(rule.score, rule.index)]
+            for counter, (fired, _) in zip(traced_rules, rule_points, strict=True):
+                if fired:
                     counter.fired += 1
                     counter.fired_positive += positive
                     if reason is not None and counter.reasons is not None:
                         counter.reasons[reason] += 1
-            for counter, (_, truth) in zip(disqualifier_counts, explanation.disqualifiers, strict=True):
+            for counter, truth in zip(disqualifier_counts, disq, strict=True):
                 if truth is True:
                     counter.fired += 1
                     counter.fired_positive += positive
                     if reason is not None and counter.reasons is not None:
                         counter.reasons[reason] += 1
             if reason is not None:
-                by_stage.setdefault(stage, Counter())[reason] += 1
+                _tally(by_stage, stage, reason)
                 for band, label in record["bands"].items():
-                    by_band[band].setdefault(label if label is not None else NO_BAND, Counter())[reason] += 1
+                    _tally(by_band[band], label if label is not None else NO_BAND, reason)
                 route = record["route"]
-                by_route.setdefault(route if route is not None else NO_ROUTE, Counter())[reason] += 1
-            time = _record_time(lead, as_of_field) if as_of_field is not None else outcome.decided_at
-            if thresholds:
-                stage_index = -1 if stage == m.DISQUALIFIED else stage_position[stage]
-                blocked_at = None if not scoped else min(
-                    (at for i, at in scoped if explanation.disqualifiers[i][1] is True), default=None)
-                values = _Values(explanation, explanation.slot_counts, explanation.domains)
-                classes = tuple(_lead_class(t, criterion, stage_index, blocked_at, values)
-                                for t, criterion in zip(thresholds, criteria, strict=True))
+                _tally(by_route, route if route is not None else NO_ROUTE, reason)
+            time = lead_as_of if as_of_field is not None else outcome.decided_at
+            if held is None:
+                part = fit
+            elif time is None:
+                untimed += 1
+                continue
             else:
-                classes = ()
-            facts.append((positive, time, classes))
+                part = fit if time < holdout_after else held  # type: ignore[operator]
+            part.add(positive, time)
+            if not thresholds:
+                continue
+            stage_index = -1 if stage == m.DISQUALIFIED else stage_position[stage]
+            blocked_at = None if not scoped else min(
+                (at for i, at in scoped if disq[i] is True), default=None)
+            values = _Values(dict(zip(model.fields, valid.values, strict=True)),
+                             dict(zip(model.scores, scores, strict=True)), dict(zip(model.bands, bands, strict=True)),
+                             dict(zip(model.conditions, conditions, strict=True)),
+                             dict(zip(generated.slots, counts, strict=True)),
+                             dict(zip(generated.email_fields, domains, strict=True)))
+            for tally, t, criterion in zip(part.tallies, thresholds, criteria, strict=True):
+                lead_class, subject = _lead_class(t, criterion, stage_index, blocked_at, values)
+                tally.add(lead_class, subject, positive)
     unknown = [lead_id for lead_id in outcomes.by_id if lead_id not in seen_ids]
-    decided = len(facts)
     positives = sum(exactly_positive.values())
     stages = _stage_rows(model, exactly, exactly_positive, positives)
     rules = _rule_rows(model, rule_counts, decided, positives)
     disqualifiers = tuple(
         _judged("disqualifier", d.code, None, None, describe(d.condition, model), c, decided, positives)
         for d, c in zip(model.disqualifiers, disqualifier_counts, strict=True))
-    if holdout_after is not None:
-        fit = [f for f in facts if f[1] is not None and f[1] < holdout_after]
-        held: list[Any] | None = [f for f in facts if f[1] is not None and f[1] >= holdout_after]
-        untimed = sum(1 for f in facts if f[1] is None)
-    else:
-        fit, held, untimed = facts, None, sum(1 for f in facts if f[1] is None)
-    fit_weeks = weeks_spanned([f[1] for f in fit if f[1] is not None])
+    fit_weeks = weeks_spanned(fit.first, fit.last)
     if capacity is not None and fit_weeks is None and thresholds:
         raise InputError("--capacity needs lead times: --as-of-field, or decided_at in OUTCOMES")
     threshold_rows = tuple(
@@ -386,8 +420,8 @@ def compute_calibration(model: m.CheckedModel, leads: str | None, events_path: s
         records=records, invalid=invalid, no_outcome=no_outcome, open=open_outcomes, decided=decided,
         positives=positives, unknown_ids=len(unknown), unknown_examples=tuple(unknown[:EXAMPLE_IDS]),
         outcome_rows=outcomes.rows, outcome_replaced=outcomes.replaced, outcome_unusable=outcomes.unusable,
-        outcome_problems=outcomes.problems, untimed=untimed if holdout_after is not None else 0,
-        fit_leads=len(fit), holdout_leads=0 if held is None else len(held),
+        outcome_problems=outcomes.problems, untimed=untimed,
+        fit_leads=fit.leads, holdout_leads=0 if held is None else held.leads,
         stages=stages, rules=rules, disqualifiers=disqualifiers,
         reasons_by_stage={s: _top(c) for s, c in sorted(by_stage.items(), key=lambda i: _stage_key(model, i[0]))},
         reasons_by_band={b: {label: _top(c) for label, c in sorted(labels.items())} for b, labels in by_band.items()},
@@ -436,15 +470,14 @@ def _judged(kind: str, name: str, index: int | None, label: str | None, text: st
                    _top(counter.reasons or Counter(), TOP_REASONS))
 
 
-def _sweep(index: int, t: Threshold, fit: list[Any], held: list[Any] | None, fit_weeks: float | None,
+def _sweep(index: int, t: Threshold, fit: _Part, held: _Part | None, fit_weeks: float | None,
            capacity: float | None, model: m.CheckedModel) -> ThresholdRow:
-    def part(rows: list[Any], weeks: float | None) -> SweepPart:
-        return SweepPart(t.op, [(f[2][index][0], f[2][index][1], f[0]) for f in rows], weeks,
-                         sum(1 for f in rows if f[0]))
-
-    fit_part = part(fit, fit_weeks)
-    held_part = None if held is None else part(held, weeks_spanned([f[1] for f in held if f[1] is not None]))
-    observed = [f[2][index][1] for f in (fit if held is None else fit + held) if f[2][index][1] is not None]
+    fit_part = SweepPart(t.op, fit.tallies[index], fit_weeks, fit.positives)
+    held_part = None if held is None else SweepPart(t.op, held.tallies[index], weeks_spanned(held.first, held.last),
+                                                    held.positives)
+    observed = set(fit.tallies[index].observed)  # of equal values, the training part's is kept
+    if held is not None:
+        observed.update(held.tallies[index].observed)
     values = candidate_values(observed, t.value)
     rows = tuple(SweepRow(v, fit_part.at(v), None if held_part is None else held_part.at(v)) for v in values)
     suggested, why = suggest([(r.value, r.fit) for r in rows], capacity)

@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from leadrules import model as m
 from leadrules.calibrate.metrics import Rate, f1, rate
 
-__all__ = ["Threshold", "find_thresholds", "ALWAYS", "NEVER", "IF_TRUE", "IF_FALSE", "SweepPart", "PartMetrics",
+__all__ = ["Threshold", "find_thresholds", "ALWAYS", "NEVER", "IF_TRUE", "IF_FALSE", "SweepTally", "SweepPart", "PartMetrics",
            "MAX_CANDIDATES", "candidate_values", "weeks_spanned", "suggest"]
 
 ALWAYS, NEVER, IF_TRUE, IF_FALSE = 0, 1, 2, 3
@@ -104,62 +104,85 @@ class PartMetrics:
                 "recall": self.recall.to_json(), "leads_per_week": self.leads_per_week, "f1": self.f1}
 
 
-def weeks_spanned(times: Sequence[dt.datetime]) -> float | None:
-    """The weeks a set of leads covers (first to last instant), at least one; None without times."""
-    if not times:
+def weeks_spanned(first: dt.datetime | None, last: dt.datetime | None) -> float | None:
+    """The weeks a set of leads covers (its first to its last instant), at least one; None without times."""
+    if first is None or last is None:
         return None
-    span = (max(times) - min(times)).total_seconds() / (7 * 24 * 3600)
+    span = (last - first).total_seconds() / (7 * 24 * 3600)
     return max(1.0, span)
+
+
+class SweepTally:
+    """One part's decided leads of one threshold, counted as they stream by (local to one
+    computation): only the leads whose class depends on the threshold keep their value, and
+    those by distinct value, so memory follows the distinct values, not the leads."""
+
+    __slots__ = ("always", "always_positive", "if_true", "if_false", "observed")
+
+    def __init__(self) -> None:
+        self.always = self.always_positive = 0
+        self.if_true: dict[Number, list[int]] = {}  # value → [leads, positives]
+        self.if_false: dict[Number, list[int]] = {}
+        self.observed: set[Number] = set()  # every value seen (the first of equal values is kept)
+
+    def add(self, lead_class: int, value: Number | None, positive: bool) -> None:
+        if value is None:
+            if lead_class == ALWAYS:
+                self.always += 1
+                self.always_positive += positive
+            return
+        self.observed.add(value)
+        if lead_class == ALWAYS:
+            self.always += 1
+            self.always_positive += positive
+        elif lead_class == IF_TRUE or lead_class == IF_FALSE:
+            table = self.if_true if lead_class == IF_TRUE else self.if_false
+            counts = table.get(value)
+            if counts is None:
+                table[value] = [1, int(positive)]
+            else:
+                counts[0] += 1
+                counts[1] += positive
 
 
 class SweepPart:
     """The leads of one part (before or after --holdout-after) of one threshold, counted."""
 
-    def __init__(self, op: str, rows: Sequence[tuple[int, Number | None, bool]], weeks: float | None,
-                 positives: int) -> None:
-        """`rows`: (class, value, positive) per decided lead of the part; `positives`: all
-        positive leads of the part (the recall base)."""
+    def __init__(self, op: str, tally: SweepTally, weeks: float | None, positives: int) -> None:
+        """`tally`: the part's decided leads; `positives`: all positive leads of the part (the recall base)."""
         self.op = op
         self.weeks = weeks
         self.total_positives = positives
-        self.always = self.always_positive = 0
-        if_true: list[tuple[Number, bool]] = []
-        if_false: list[tuple[Number, bool]] = []
-        for lead_class, value, positive in rows:
-            if lead_class == ALWAYS:
-                self.always += 1
-                self.always_positive += positive
-            elif lead_class == IF_TRUE and value is not None:
-                if_true.append((value, positive))
-            elif lead_class == IF_FALSE and value is not None:
-                if_false.append((value, positive))
-        self._true = self._sorted(if_true)
-        self._false = self._sorted(if_false)
+        self.always, self.always_positive = tally.always, tally.always_positive
+        self._true = self._sorted(tally.if_true)
+        self._false = self._sorted(tally.if_false)
 
     @staticmethod
-    def _sorted(rows: list[tuple[Number, bool]]) -> tuple[list[Number], list[int]]:
-        rows.sort(key=lambda row: row[0])
-        values = [v for v, _ in rows]
-        prefix = [0]
-        for _, positive in rows:
-            prefix.append(prefix[-1] + positive)
-        return values, prefix
+    def _sorted(table: dict[Number, list[int]]) -> tuple[list[Number], list[int], list[int]]:
+        """The distinct values in order, with running counts of leads and of positives (from 0)."""
+        values = sorted(table)
+        leads, positives = [0], [0]
+        for value in values:
+            n, positive = table[value]
+            leads.append(leads[-1] + n)
+            positives.append(positives[-1] + positive)
+        return values, leads, positives
 
-    def _holding(self, table: tuple[list[Number], list[int]], threshold: Number) -> tuple[int, int]:
+    def _holding(self, table: tuple[list[Number], list[int], list[int]], threshold: Number) -> tuple[int, int]:
         """(leads, positives) of a sorted table whose value makes `value OP threshold` true."""
-        values, prefix = table
+        values, leads, positives = table
         n = len(values)
         if self.op in (">=", ">"):
             cut = bisect.bisect_left(values, threshold) if self.op == ">=" else bisect.bisect_right(values, threshold)
-            return n - cut, prefix[n] - prefix[cut]
+            return leads[n] - leads[cut], positives[n] - positives[cut]
         cut = bisect.bisect_right(values, threshold) if self.op == "<=" else bisect.bisect_left(values, threshold)
-        return cut, prefix[cut]
+        return leads[cut], positives[cut]
 
     def at(self, threshold: Number) -> PartMetrics:
         true_n, true_pos = self._holding(self._true, threshold)
         held_n, held_pos = self._holding(self._false, threshold)
-        false_n = len(self._false[0]) - held_n
-        false_pos = self._false[1][-1] - held_pos
+        false_n = self._false[1][-1] - held_n
+        false_pos = self._false[2][-1] - held_pos
         volume = self.always + true_n + false_n
         positives = self.always_positive + true_pos + false_pos
         precision, recall = rate(positives, volume), rate(positives, self.total_positives)
@@ -167,7 +190,7 @@ class SweepPart:
         return PartMetrics(volume, positives, precision, recall, per_week, f1(precision.value, recall.value))
 
 
-def candidate_values(observed: Sequence[Number], current: Number) -> list[Number]:
+def candidate_values(observed: Iterable[Number], current: Number) -> list[Number]:
     """The distinct observed values (thinned evenly to MAX_CANDIDATES) and the current one."""
     distinct = sorted(set(observed))
     if len(distinct) > MAX_CANDIDATES:

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from leadrules import model as m
+from leadrules.engine.python.codegen import GeneratedModule
 from leadrules.engine.python.explain import Explanation, RuleTrace, build_explanation
 from leadrules.engine.python.load import CompiledModule, load_module
 from leadrules.engine.validate import Validator, ValidLead, error_record, parse_lead_timestamp, validator_for
@@ -130,15 +131,28 @@ class Evaluator:
         `detailed=False` leaves out rule texts and the next stage's clauses (what a person
         reads), for callers such as the linter that judge many leads by their truths. With
         `as_of_field`, the lead is explained as of its own timestamp in that field."""
+        output, valid, traced, _ = self.trace(lead, as_of, record=record, as_of_field=as_of_field)
+        return build_explanation(self.model, self._module.generated, output, valid, traced, detailed=detailed)
+
+    @property
+    def generated(self) -> GeneratedModule:
+        """The generated module: what the tuples of `trace` line up with (rules, slots, email fields)."""
+        return self._module.generated
+
+    def trace(self, lead: Any, as_of: dt.datetime | None, *, record: int = 1, as_of_field: str | None = None,
+              ) -> tuple[dict[str, Any], ValidLead | None, tuple[Any, ...] | None, dt.datetime | None]:
+        """(record, valid lead, raw trace, instant evaluated at): what `explain` builds its ledger
+        from, for callers that count many leads and need only a few of its numbers (the trace
+        is laid out as `build_explanation` unpacks it). The last three are None for an invalid lead."""
         valid, error = self._validate(lead, record)
         if valid is None:
             assert error is not None
-            return build_explanation(self.model, self._module.generated, error, None, None)
+            return error, None, None, None
         if as_of_field is not None:
             as_of, error = record_as_of(lead, valid, as_of_field)
             if as_of is None:
                 assert error is not None
-                return build_explanation(self.model, self._module.generated, error, None, None)
+                return error, None, None, None
         if as_of is None:
             raise ValueError("explain needs as_of or as_of_field")
         as_of = _utc(as_of)
@@ -147,7 +161,7 @@ class Evaluator:
                 traced = self._module.trace(valid.id, valid.values, valid.events, as_of)
         except _BUG_TYPES as exc:
             raise self._located(exc) from exc
-        return build_explanation(self.model, self._module.generated, traced[0], valid, traced, detailed=detailed)
+        return traced[0], valid, traced, as_of
 
     def _located(self, exc: BaseException) -> InternalError:
         """A failure inside generated code, pointed at the rule it was evaluating."""

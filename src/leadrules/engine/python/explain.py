@@ -94,7 +94,7 @@ class Explanation:
         criterion = model.criteria.get(stage)
         if criterion is None or not self.valid:
             return ()
-        values = _Values(self, self.slot_counts, self.domains)
+        values = _Values(self.values, self.scores, self.bands, self.conditions, self.slot_counts, self.domains)
         return tuple(Clause(_clause_text(c, model), values.value(c), values.involved(c))
                      for c in _clauses(criterion.condition))
 
@@ -132,9 +132,14 @@ def _window(window: m.Window | None) -> str:
 class _Values:
     """The values one traced evaluation saw, and a small Kleene interpreter over them."""
 
-    def __init__(self, explanation: Explanation, counts: dict[tuple[str, int | None], int],
+    def __init__(self, values: dict[str, Any], scores: dict[str, int | Decimal], bands: dict[str, str | None],
+                 conditions: dict[str, Truth], counts: dict[tuple[str, int | None], int],
                  domains: dict[str, str | None]) -> None:
-        self.e = explanation
+        # the parts, not an Explanation: callers that count many leads build no ledger
+        self.values = values
+        self.scores = scores
+        self.bands = bands
+        self.conditions = conditions
         self.slot_counts = counts
         self.domains = domains
 
@@ -142,15 +147,15 @@ class _Values:
         if isinstance(expr, m.Const):
             return expr.value
         if isinstance(expr, m.FieldValue):
-            return self.e.values.get(expr.field)
+            return self.values.get(expr.field)
         if isinstance(expr, m.EmailDomain):
             return self.domains.get(expr.field)
         if isinstance(expr, m.ScoreValue):
-            return self.e.scores[expr.score]
+            return self.scores[expr.score]
         if isinstance(expr, m.BandValue):
-            return self.e.bands[expr.band]
+            return self.bands[expr.band]
         if isinstance(expr, m.ConditionValue):
-            return self.e.conditions[expr.condition]
+            return self.conditions[expr.condition]
         if isinstance(expr, (m.EventCount, m.HasEvent)):
             count = self.slot_counts[(expr.event, expr.window.seconds if expr.window else None)]
             return count if isinstance(expr, m.EventCount) else count > 0
