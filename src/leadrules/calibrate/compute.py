@@ -330,15 +330,18 @@ def compute_calibration(model: m.CheckedModel, leads: str | None, events_path: s
     fit = _Part(len(thresholds))
     held = None if holdout_after is None else _Part(len(thresholds))
     untimed = decided = 0
-    seen_ids: set[str] = set()  # outcome ids some lead has
+    by_id = outcomes.by_id
+    seen = bytearray(len(by_id.codes))  # per outcome position: whether some lead has its id
     records = invalid = no_outcome = open_outcomes = 0
     with read_leads(leads, model, events_path, progress, csv_reading) as stream:
         for number, lead in enumerate(stream, 1):
             records = number
             key = printed_id(lead, number)
-            outcome = outcomes.by_id.get(key)
-            if outcome is not None:
-                seen_ids.add(outcome.id)
+            position = by_id.positions.get(key)
+            outcome = None
+            if position is not None:
+                seen[position] = 1
+                outcome = by_id.outcome_at(key, position)
             if outcome is None or outcome.positive is None:
                 # only whether it is valid matters: the plain evaluation, not the costlier trace
                 (plain,) = evaluator.evaluate_many((lead,), as_of, as_of_field=as_of_field)
@@ -400,7 +403,7 @@ def compute_calibration(model: m.CheckedModel, leads: str | None, events_path: s
             for tally, t, criterion in zip(part.tallies, thresholds, criteria, strict=True):
                 lead_class, subject = _lead_class(t, criterion, stage_index, blocked_at, values)
                 tally.add(lead_class, subject, positive)
-    unknown = [lead_id for lead_id in outcomes.by_id if lead_id not in seen_ids]
+    unknown = [lead_id for lead_id, position in by_id.positions.items() if not seen[position]]
     positives = sum(exactly_positive.values())
     stages = _stage_rows(model, exactly, exactly_positive, positives)
     rules = _rule_rows(model, rule_counts, decided, positives)

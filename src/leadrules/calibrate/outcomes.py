@@ -12,7 +12,9 @@ a `decided_at` that is not a timestamp) are counted and the first few shown, nev
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from array import array
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -24,7 +26,7 @@ from leadrules.io.leads import DEFAULT_CSV, CsvOptions, csv_rows, parse_json_lin
 from leadrules.jsontext import dumps
 from leadrules.values import format_number
 
-__all__ = ["POSITIVE_DEFAULT", "NEGATIVE_DEFAULT", "Outcome", "OutcomeTable", "read_outcomes", "outcome_values",
+__all__ = ["POSITIVE_DEFAULT", "NEGATIVE_DEFAULT", "Outcome", "OutcomesById", "OutcomeTable", "read_outcomes", "outcome_values",
            "PROBLEM_EXAMPLES"]
 
 POSITIVE_DEFAULT = ("accepted", "won")
@@ -41,9 +43,64 @@ class Outcome:
     decided_at: dt.datetime | None
 
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+_NO_TIME = -(2**63)  # in `OutcomesById.decided`: no decided_at
+
+
+class OutcomesById(Mapping[str, Outcome]):
+    """Lead id → its outcome, held compactly: a position per id, and per position one small code
+    (which of the few distinct (verdict, value, reason) triples) and the decision instant in
+    microseconds, so a million outcomes take tens of megabytes, not hundreds. An `Outcome` is
+    made when one is looked up. Filled only while the file is read."""
+
+    def __init__(self) -> None:
+        self.positions: dict[str, int] = {}  # in the order ids first appear
+        self.kinds: list[tuple[bool | None, str, str | None]] = []  # the distinct (positive, value, reason)
+        self._kind_codes: dict[tuple[bool | None, str, str | None], int] = {}
+        self.codes = array("l")  # position → index into `kinds`
+        self.decided = array("q")  # position → microseconds since 1970 (UTC), or _NO_TIME
+
+    def put(self, lead_id: str, positive: bool | None, value: str, reason: str | None,
+            decided_at: dt.datetime | None) -> bool:
+        """Record the outcome of an id (a later one replaces an earlier); whether it replaced one."""
+        kind = (positive, value, reason)
+        code = self._kind_codes.get(kind)
+        if code is None:
+            code = self._kind_codes[kind] = len(self.kinds)
+            self.kinds.append(kind)
+        micros = _NO_TIME if decided_at is None else (decided_at - _EPOCH) // dt.timedelta(microseconds=1)
+        position = self.positions.get(lead_id)
+        if position is not None:
+            self.codes[position] = code
+            self.decided[position] = micros
+            return True
+        self.positions[lead_id] = len(self.codes)
+        self.codes.append(code)
+        self.decided.append(micros)
+        return False
+
+    def outcome_at(self, lead_id: str, position: int) -> Outcome:
+        positive, value, reason = self.kinds[self.codes[position]]
+        micros = self.decided[position]
+        decided_at = None if micros == _NO_TIME else _EPOCH + dt.timedelta(microseconds=micros)
+        return Outcome(lead_id, positive, value, reason, decided_at)
+
+    def __getitem__(self, lead_id: str) -> Outcome:
+        return self.outcome_at(lead_id, self.positions[lead_id])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.positions)
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    def __contains__(self, lead_id: object) -> bool:
+        return lead_id in self.positions
+
+
 @dataclass(frozen=True)
 class OutcomeTable:
-    by_id: dict[str, Outcome]
+    by_id: OutcomesById
     rows: int  # rows read (header not counted)
     positive: int
     negative: int
@@ -122,7 +179,7 @@ def read_outcomes(path: str, positive: Iterable[str] = POSITIVE_DEFAULT, negativ
     if Path(path).is_dir():
         raise InputError(f"{path}: is a directory (OUTCOMES is a CSV or JSON Lines file)")
     positives, negatives = frozenset(positive), frozenset(negative)
-    by_id: dict[str, Outcome] = {}
+    by_id = OutcomesById()
     rows = replaced = unusable = 0
     problems: list[str] = []
 
@@ -154,9 +211,9 @@ def read_outcomes(path: str, positive: Iterable[str] = POSITIVE_DEFAULT, negativ
             if decided_at is None:
                 problem(line, "decided_at is not a timestamp (ISO 8601)")
                 continue
-        if lead_id in by_id:
-            replaced += 1
-        by_id[lead_id] = Outcome(lead_id, verdict, value, reason, decided_at)
-    counts = [o.positive for o in by_id.values()]
-    return OutcomeTable(by_id, rows, counts.count(True), counts.count(False), counts.count(None), replaced,
+        replaced += by_id.put(lead_id, verdict, value, reason, decided_at)
+    per_verdict = Counter[bool | None]()
+    for code, n in Counter(by_id.codes).items():
+        per_verdict[by_id.kinds[code][0]] += n
+    return OutcomeTable(by_id, rows, per_verdict[True], per_verdict[False], per_verdict[None], replaced,
                         unusable, tuple(problems))
