@@ -22,7 +22,7 @@ __all__ = [
     "ConditionValue", "EventCount", "HasEvent", "Linear", "Compare", "InSet", "TextTest",
     "Presence", "Not", "And", "Or", "Expr", "Window", "Field", "Condition", "IfRule",
     "PerEventRule", "PerFieldRule", "ScoreRule", "Score", "BandEntry", "Band",
-    "Disqualifier", "StageCriterion", "RouteEntry", "Route", "TestCase", "CheckedModel",
+    "Disqualifier", "StageCriterion", "RouteEntry", "Route", "CrmMapping", "TestCase", "CheckedModel",
     "DISQUALIFIED", "OUTPUT_KEYS", "children",
 ]
 
@@ -342,6 +342,21 @@ class Route:
 
 
 @dataclass(frozen=True, slots=True)
+class CrmMapping:
+    """`crm NAME "property":` — the CRM property's value for each stage. Every declared stage
+    has one; `Disqualified` has one only when the block maps it."""
+
+    name: str
+    property: str
+    values: tuple[tuple[str, str], ...]  # (stage, CRM value) in the order written
+    span: Span = field(compare=False)
+
+    def value_for(self, stage: str | None) -> str | None:
+        """The CRM value of a result's stage; None for an unmapped `Disqualified` or no stage."""
+        return next((value for mapped, value in self.values if mapped == stage), None)
+
+
+@dataclass(frozen=True, slots=True)
 class TestCase:
     name: str
     as_of: str
@@ -379,6 +394,10 @@ class CheckedModel:
     handoff_span: Span | None = None  # the `handoff S` statement; None when implicit
     list_spans: dict[str, Span] = field(default_factory=dict)  # list name → its declaration
     used_lists: frozenset[str] = frozenset()  # lists some expression names (they are inlined)
+    crm: dict[str, CrmMapping] = field(default_factory=dict)  # `crm` blocks by name
+    # the mapping whose value `eval --crm NAME` adds to each result (a `crm` key / column);
+    # None for a model as checked: the output keys are then exactly those of section 5
+    crm_output: CrmMapping | None = None
 
     @property
     def entry_stage(self) -> str | None:

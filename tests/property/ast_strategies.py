@@ -130,6 +130,7 @@ def score_decls(draw: st.DrawFn) -> ast.ScoreDecl:
 band_entries = st.builds(lambda label, lo, hi: ast.BandEntry(SPAN, label, lo, hi),
                          strings, st.none() | numbers, st.none() | numbers)
 route_entries = st.builds(lambda target, cond: ast.RouteEntry(SPAN, target, cond), strings, st.none() | expressions)
+crm_entries = st.builds(lambda stage, value: ast.CrmEntry(SPAN, stage, value), idents, strings)
 test_items = st.one_of(
     strings.map(lambda s: ast.AsOf(SPAN, s)),
     json_objects.map(lambda v: ast.LeadLiteral(SPAN, v)),
@@ -154,6 +155,8 @@ statements = st.one_of(
     idents.map(lambda n: ast.Handoff(SPAN, n)),
     st.builds(lambda n, c: ast.StageCriterion(SPAN, n, c), idents, expressions),
     st.builds(lambda n, es: ast.RouteDecl(SPAN, n, tuple(es)), idents, st.lists(route_entries, min_size=1, max_size=3)),
+    st.builds(lambda n, p, es: ast.CrmDecl(SPAN, n, p, tuple(es)), idents, strings,
+              st.lists(crm_entries, min_size=1, max_size=4)),
     st.builds(lambda n, items: ast.TestDecl(SPAN, n, tuple(items)), strings,
               st.lists(test_items, min_size=1, max_size=4)),
 )

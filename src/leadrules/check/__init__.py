@@ -149,6 +149,7 @@ class _Checker:
         criteria = self._criteria(statements, stages)
         routes = self._routes(statements, stages)
         handoff = self._handoff(statements, stages)
+        crm = self._crm(statements, stages)
         keys = set(EXPECT_KEYS) | set(scores) | set(bands)
         tests = []
         for statement in statements:
@@ -196,6 +197,7 @@ class _Checker:
             list_spans={s.name.name: s.span for s in statements if isinstance(s, ast.ListDecl)},
             used_lists=frozenset(
                 n.name for s in statements for n in ast.walk(s) if isinstance(n, ast.ListName)),
+            crm=crm,
         )
         return model, []
 
@@ -497,6 +499,41 @@ class _Checker:
                 entries.append(m.RouteEntry(entry.target.value, lowered, entry.span))
             if ok:
                 out[s.stage.name] = m.Route(s.stage.name, tuple(entries), otherwise, s.span)
+        return out
+
+    def _crm(self, statements: tuple[ast.Statement, ...], stages: tuple[str, ...]) -> dict[str, m.CrmMapping]:
+        """Each `crm` block maps every stage exactly once (`Disqualified` at most once)."""
+        out: dict[str, m.CrmMapping] = {}
+        seen: set[str] = set()
+        for s in statements:
+            if not isinstance(s, ast.CrmDecl):
+                continue
+            if s.name.name in seen:
+                self.error("LR005", f"CRM mapping '{s.name.name}' is declared twice", s.name.span,
+                           hint="give each `crm` block a name of its own")
+                continue
+            seen.add(s.name.name)
+            values: dict[str, str] = {}
+            ok = True
+            for entry in s.entries:
+                if not self._stage_ref(entry.stage, stages, f"CRM mapping '{s.name.name}'", allow_disqualified=True):
+                    ok = False
+                    continue
+                if entry.stage.name in values:
+                    self.error("LR006", f"stage '{entry.stage.name}' is mapped twice in CRM mapping '{s.name.name}'",
+                               entry.stage.span, hint="map each stage to one CRM value")
+                    ok = False
+                    continue
+                values[entry.stage.name] = entry.value.value
+            unmapped = [stage for stage in stages if stage not in values]
+            if unmapped:
+                listed = ", ".join(f"'{stage}'" for stage in unmapped)
+                noun = "stage" if len(unmapped) == 1 else "stages"
+                self.error("LR006", f"CRM mapping '{s.name.name}' leaves {noun} {listed} unmapped", s.name.span,
+                           hint=f"add a line `{unmapped[0]} -> \"...\"` to the block")
+                ok = False
+            if ok:
+                out[s.name.name] = m.CrmMapping(s.name.name, s.property.value, tuple(values.items()), s.span)
         return out
 
     def _handoff(self, statements: tuple[ast.Statement, ...], stages: tuple[str, ...]) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import sys
@@ -18,6 +19,7 @@ from leadrules.io.render import get_renderer
 from leadrules.io.summary import TallyCounter, render_summary
 from leadrules.model import CheckedModel
 from leadrules.syntax import ast
+from leadrules.textsafe import printable
 from leadrules.workspace import LoadedFile, is_tests_file, load_file, sources_for
 
 __all__ = ["command", "parse_as_of", "load_model_or_exit", "load_checked_or_exit"]
@@ -97,9 +99,12 @@ def _duckdb_run() -> Callable[..., EvalSummary] | None:
 @click.option("-q", "--quiet", is_flag=True, help="no summary and no progress bar on stderr")
 @click.option("--strict", is_flag=True,
               help="refuse (exit 1) a ruleset `check` rejects for error-level findings; default: warn and run")
+@click.option("--crm", "crm_name", metavar="NAME",
+              help="add the value of the ruleset's `crm NAME` mapping for each result's stage (`crm` key / column)")
 def command(ruleset: str, leads: str | None, as_of_text: str | None, as_of_field: str | None,
             events_path: str | None, output_format: str, output_path: str | None, explain: bool, engine: str,
-            delimiter: str, encoding: str, force_summary: bool, quiet: bool, strict: bool) -> None:
+            delimiter: str, encoding: str, force_summary: bool, quiet: bool, strict: bool,
+            crm_name: str | None) -> None:
     """Evaluate LEADS (.jsonl, .json array, .csv; '-' or absent: JSON Lines on stdin).
 
     With -o FILE and stderr a terminal (or with --summary), a summary of the results follows
@@ -117,6 +122,10 @@ def command(ruleset: str, leads: str | None, as_of_text: str | None, as_of_field
     report_or_refuse(loaded, strict)
     model = loaded.model
     assert model is not None
+    if crm_name is not None:
+        if output_format == "parquet":
+            raise InputError("--crm adds a key to JSON Lines or a column to CSV; it does not apply to --format parquet")
+        model = with_crm_output(model, crm_name)
     # DuckDB is imported only when it runs: auto decides from the path and file size first
     wants_sql = engine == "duckdb" or (engine == "auto" and as_of_field is None
                                        and _auto_prefers_sql(leads, output_format, explain))
@@ -142,6 +151,20 @@ def command(ruleset: str, leads: str | None, as_of_text: str | None, as_of_field
         sys.stdout.flush()  # results on a terminal come before the summary
         click.echo(render_summary(summary.tally, destination), err=True, nl=False)
     sys.exit(EXIT_INVALID if summary.invalid else EXIT_OK)
+
+
+def with_crm_output(model: CheckedModel, name: str) -> CheckedModel:
+    """The model with `crm_output` set to its `crm NAME` mapping; an unknown NAME is a usage
+    error in one line."""
+    mapping = model.crm.get(name)
+    if mapping is None:
+        from leadrules.check.symbols import did_you_mean
+
+        suggestion = did_you_mean(name, list(model.crm))
+        known = ", ".join(model.crm) if model.crm else "none"
+        hint = f"did you mean '{suggestion}'?" if suggestion else f"its CRM mappings: {known}"
+        raise InputError(f"--crm: the ruleset has no CRM mapping '{printable(name)}' ({hint})")
+    return dataclasses.replace(model, crm_output=mapping)
 
 
 def _stderr_is_terminal() -> bool:

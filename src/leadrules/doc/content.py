@@ -23,7 +23,7 @@ from leadrules.values import format_number
 
 __all__ = [
     "Document", "StageDoc", "ScoreDoc", "ScoreRow", "BandDoc", "BandRow", "DisqualifierRow", "RouteDoc",
-    "RouteRow", "NamedDoc", "FieldRow", "ExampleDoc", "FindingRow", "build_document", "comment_paragraphs",
+    "RouteRow", "CrmDoc", "NamedDoc", "FieldRow", "ExampleDoc", "FindingRow", "build_document", "comment_paragraphs",
     "pretty_json",
 ]
 
@@ -99,6 +99,16 @@ class RouteDoc:
 
 
 @dataclass(frozen=True)
+class CrmDoc:
+    """A `crm` block: the CRM property and its value for each stage, in the order written."""
+
+    name: str
+    property: str
+    rows: tuple[tuple[str, str, str | None], ...]  # (stage, CRM value, the line's comment)
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class NamedDoc:
     """A condition, list or event: its name, what it is in words, the author's notes."""
 
@@ -163,6 +173,7 @@ class Document:
     events: tuple[NamedDoc, ...]
     examples: tuple[ExampleDoc, ...]
     findings: tuple[FindingRow, ...]
+    crm: tuple[CrmDoc, ...] = ()
 
 
 # ---- comments --------------------------------------------------------------------------------
@@ -229,7 +240,7 @@ class _Comments:
 def _entries(statement: ast.Statement) -> Sequence[ast.Node]:
     if isinstance(statement, ast.ScoreDecl):
         return statement.rules
-    if isinstance(statement, (ast.BandDecl, ast.RouteDecl)):
+    if isinstance(statement, (ast.BandDecl, ast.RouteDecl, ast.CrmDecl)):
         return statement.entries
     if isinstance(statement, ast.TestDecl):
         return statement.items
@@ -496,6 +507,13 @@ def build_document(module: ast.Module, model: m.CheckedModel, file_name: str,
     endings = (*model.stages, m.DISQUALIFIED) if model.global_disqualifiers else model.stages
     unrouted = tuple(s for s in endings if s not in routed) if routes else ()
 
+    crm_nodes = {c.name.name: c for c in by_kind.get(ast.CrmDecl, [])}
+    crm = tuple(
+        CrmDoc(mapping.name, mapping.property,
+               tuple((e.stage.name, e.value.value, comments.note(e)) for e in crm_nodes[mapping.name].entries),
+               comments.notes(crm_nodes[mapping.name]))
+        for mapping in model.crm.values())
+
     condition_nodes = {c.name.name: c for c in by_kind.get(ast.ConditionDecl, [])}
     conditions = tuple(NamedDoc(c.name, condition_words(c.expr, hints), comments.notes(condition_nodes[c.name]))
                        for c in model.conditions.values())
@@ -547,4 +565,5 @@ def build_document(module: ast.Module, model: m.CheckedModel, file_name: str,
         events=events,
         examples=tuple(examples),
         findings=findings_rows,
+        crm=crm,
     )

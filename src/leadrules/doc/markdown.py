@@ -220,6 +220,15 @@ def render_markdown(doc: Document) -> str:
         names = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
         out += [f"Leads in {names} get no route.", ""]
 
+    if doc.crm:
+        out += ["## CRM mapping", ""]
+        out += ["`leadrules eval --crm NAME` adds to each result the CRM value of the stage it ends in.", ""]
+    for mapping in doc.crm:
+        out += [f"### {escape(mapping.name)}: {code(mapping.property)}", ""]
+        out += _paragraphs(mapping.notes)
+        out += _table(["Stage", "CRM value", "Note"],
+                      [[escape(stage), code(value, in_table=True), _cell(note)] for stage, value, note in mapping.rows])
+
     out += ["## Handoff", ""]
     if doc.handoff is None:
         out += ["This ruleset has no stages, so no handoff.", ""]

@@ -1,7 +1,7 @@
 """The formatter: AST + comments → the one canonical layout of a rule file.
 
 Layout decisions:
-- 4-space indents inside score, band, route and test blocks.
+- 4-space indents inside score, band, route, crm and test blocks.
 - Top-level statements fall into groups (header, fields, events, lists, conditions,
   disqualifiers, funnel); a blank line separates two groups and surrounds every block.
   A single blank line the author put between two statements of one group is kept.
@@ -275,6 +275,10 @@ def _route_entry(entry: ast.RouteEntry) -> str:
     return f"to {quote(entry.target.value)} if {format_expr(entry.condition)}"
 
 
+def _crm_entry(entry: ast.CrmEntry) -> str:
+    return f"{entry.stage.name} -> {quote(entry.value.value)}"
+
+
 def _test_item(item: ast.AsOf | ast.LeadLiteral | ast.Expect) -> list[str]:
     if isinstance(item, ast.AsOf):
         return [f"as of {quote(item.value.value)}"]
@@ -315,17 +319,19 @@ def _simple(statement: ast.Statement) -> str:
     raise TypeError(f"not a simple statement: {type(statement).__name__}")  # pragma: no cover
 
 
-def _header(statement: ast.ScoreDecl | ast.BandDecl | ast.RouteDecl | ast.TestDecl) -> str:
+def _header(statement: ast.ScoreDecl | ast.BandDecl | ast.RouteDecl | ast.CrmDecl | ast.TestDecl) -> str:
     if isinstance(statement, ast.ScoreDecl):
         return f"score {statement.name.name}{_score_options(statement)}:"
     if isinstance(statement, ast.BandDecl):
         return f"band {statement.name.name} of {statement.score.name}:"
     if isinstance(statement, ast.RouteDecl):
         return f"route {statement.stage.name}:"
+    if isinstance(statement, ast.CrmDecl):
+        return f"crm {statement.name.name} {quote(statement.property.value)}:"
     return f"test {quote(statement.name.value)}:"
 
 
-_Block = (ast.ScoreDecl, ast.BandDecl, ast.RouteDecl, ast.TestDecl)
+_Block = (ast.ScoreDecl, ast.BandDecl, ast.RouteDecl, ast.CrmDecl, ast.TestDecl)
 
 _GROUPS: dict[type, str] = {
     ast.RulesetDecl: "header", ast.TestsFor: "header", ast.Owner: "header", ast.Description: "header",
@@ -337,7 +343,7 @@ _GROUPS: dict[type, str] = {
 def _entries(statement: ast.Statement) -> Sequence[ast.Node]:
     if isinstance(statement, ast.ScoreDecl):
         return statement.rules
-    if isinstance(statement, (ast.BandDecl, ast.RouteDecl)):
+    if isinstance(statement, (ast.BandDecl, ast.RouteDecl, ast.CrmDecl)):
         return statement.entries
     if isinstance(statement, ast.TestDecl):
         return statement.items
@@ -351,6 +357,8 @@ def _entry_lines(entry: ast.Node) -> list[str]:
         return [_band_entry(entry)]
     if isinstance(entry, ast.RouteEntry):
         return [_route_entry(entry)]
+    if isinstance(entry, ast.CrmEntry):
+        return [_crm_entry(entry)]
     if isinstance(entry, (ast.AsOf, ast.LeadLiteral, ast.Expect)):
         return _test_item(entry)
     raise TypeError(f"not a block entry: {type(entry).__name__}")  # pragma: no cover
@@ -503,7 +511,8 @@ class _Layout:
     def _with_trailing(self, text: str, trailing: list[ast.Comment]) -> str:
         return text + "".join("  " + c.text for c in trailing)
 
-    def _emit_block(self, out: list[str], statement: ast.ScoreDecl | ast.BandDecl | ast.RouteDecl | ast.TestDecl) -> None:
+    def _emit_block(self, out: list[str],
+                    statement: ast.ScoreDecl | ast.BandDecl | ast.RouteDecl | ast.CrmDecl | ast.TestDecl) -> None:
         trivia = self.of(statement)
         out.append(self._with_trailing(_header(statement), trivia.header_trailing))
         previous_end = statement.span.line

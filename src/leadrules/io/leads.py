@@ -502,14 +502,28 @@ def _encode(record: dict[str, Any]) -> str:
         return dumps(record)
 
 
+def with_crm(record: dict[str, Any], mapping: m.CrmMapping) -> dict[str, Any]:
+    """The record with its `crm` key (`eval --crm`): the CRM value of its stage, null for an
+    error record or an unmapped `Disqualified`. It follows `route` (and comes before `explain`)."""
+    out = {key: value for key, value in record.items() if key != "explain"}
+    out["crm"] = None if "error" in record else mapping.value_for(record.get("stage"))
+    if "explain" in record:
+        out["explain"] = record["explain"]
+    return out
+
+
 class JsonlWriter:
-    """One JSON object per line, `", "` and `": "` separators as in the spec's examples."""
+    """One JSON object per line, `", "` and `": "` separators as in the spec's examples;
+    when the model's `crm_output` is set, each record gains its `crm` key."""
 
     def __init__(self, stream: IO[str], model: m.CheckedModel | None = None, explain: bool = False) -> None:
         self.stream = stream
         self.pending: list[str] = []
+        self.crm = None if model is None else model.crm_output
 
     def write(self, record: dict[str, Any]) -> None:
+        if self.crm is not None:
+            record = with_crm(record, self.crm)
         self.pending.append(_encode(record))
         if len(self.pending) >= _BATCH:
             self.flush()
@@ -524,8 +538,11 @@ class JsonlWriter:
 
 
 def csv_columns(model: m.CheckedModel, explain: bool = False) -> list[str]:
-    """Section 9: id, stage, disqualified, reasons, blocked, route, score.*, band.*, error."""
+    """Section 9: id, stage, disqualified, reasons, blocked, route, score.*, band.*, error;
+    `crm` after `route` when `eval --crm` chose a mapping."""
     columns = ["id", "stage", "disqualified", "reasons", "blocked", "route"]
+    if model.crm_output is not None:
+        columns.append("crm")
     columns += [f"score.{name}" for name in model.scores]
     columns += [f"band.{name}" for name in model.bands]
     columns.append("error")
@@ -558,6 +575,7 @@ class CsvWriter:
         self.scores = list(model.scores)
         self.bands = list(model.bands)
         self.explain = explain
+        self.crm = model.crm_output
         self.writer.writerow(csv_columns(model, explain))
 
     def write(self, record: dict[str, Any]) -> None:
@@ -570,6 +588,9 @@ class CsvWriter:
             row += [_cell(scores[name]) for name in self.scores]
             row += [_cell(bands[name]) for name in self.bands]
             row.append("")
+        if self.crm is not None:
+            # the `crm` column follows `route` (the 6th column); blank on an error row
+            row.insert(6, "" if error is not None else _cell(self.crm.value_for(record["stage"])))
         if self.explain:
             row.append(_cell(record.get("explain")))
         self.writer.writerow(row)

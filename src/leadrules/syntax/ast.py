@@ -21,7 +21,7 @@ __all__ = [
     "FieldType", "RulesetDecl", "TestsFor", "Owner", "Description", "FieldDecl",
     "EventDecl", "ListDecl", "ConditionDecl", "IfRule", "PerRule", "ScoreDecl",
     "BandEntry", "BandDecl", "Disqualify", "StagesDecl", "Handoff", "StageCriterion",
-    "RouteEntry", "RouteDecl", "AsOf", "LeadLiteral", "Expect", "TestDecl",
+    "RouteEntry", "RouteDecl", "CrmEntry", "CrmDecl", "AsOf", "LeadLiteral", "Expect", "TestDecl",
     "Statement", "Module", "iter_children", "walk",
 ]
 
@@ -311,6 +311,21 @@ class RouteDecl(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class CrmEntry(Node):
+    stage: Ident  # a declared stage or `Disqualified`
+    value: String  # the CRM property's value for leads in that stage
+
+
+@dataclass(frozen=True, slots=True)
+class CrmDecl(Node):
+    """`crm NAME "property":` with one `Stage -> "value"` line per stage."""
+
+    name: Ident
+    property: String
+    entries: tuple[CrmEntry, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class AsOf(Node):
     value: String
 
@@ -334,7 +349,8 @@ class TestDecl(Node):
 
 Statement = Union[
     RulesetDecl, TestsFor, Owner, Description, FieldDecl, EventDecl, ListDecl, ConditionDecl,
-    ScoreDecl, BandDecl, Disqualify, StagesDecl, Handoff, StageCriterion, RouteDecl, TestDecl,
+    ScoreDecl, BandDecl, Disqualify, StagesDecl, Handoff, StageCriterion, RouteDecl, CrmDecl,
+    TestDecl,
 ]
 
 

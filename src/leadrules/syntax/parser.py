@@ -33,6 +33,7 @@ _STATEMENT_KINDS = {
     "handoff": "handoff statement",
     "stage": "stage criterion",
     "route": "route header",
+    "crm": "crm header",
     "test": "test header",
     "to": "route entry",
     "otherwise": "route entry",
@@ -267,7 +268,7 @@ def _syntax_diagnostic(error: UnexpectedInput, source: SourceFile) -> Diagnostic
             what = "scoring rules" if token.type == "SIGN" else f"`{token}` lines"
             hint = f"{what} belong inside an indented {_ENTRY_WORDS[token.type]} block"
         elif token.type == "_INDENT":
-            hint = "only score, band, route and test blocks take indented lines"
+            hint = "only score, band, route, crm and test blocks take indented lines"
         elif "COLON" in expected and token.type == "_NL" and kind is not None and kind.endswith("header"):
             hint = "a block header ends with ':'"
         span = Span(source.path, line, column, line, column + length)
@@ -316,7 +317,7 @@ def _parse_once(source: SourceFile) -> tuple[ast.Module | None, Diagnostic | Non
 # words that start a top-level statement: where parsing resumes after a syntax error
 _TOP_LEVEL_WORDS = frozenset({
     "ruleset", "tests", "owner", "description", "field", "event", "list", "condition", "score",
-    "band", "disqualify", "stages", "handoff", "stage", "route", "test",
+    "band", "disqualify", "stages", "handoff", "stage", "route", "crm", "test",
 })
 MAX_SYNTAX_ERRORS = 10
 

@@ -22,7 +22,7 @@ MAX_DECIMALS = 6
 
 # Words of the language; they cannot name a declaration (spec section 1: keywords are reserved).
 RESERVED_WORDS = frozenset(
-    """and as at band between condition contains count description disqualify ends event expect false
+    """and as at band between condition contains count crm description disqualify ends event expect false
     field for from handoff has if in is last lead list max min missing not null of one optional or
     otherwise owner per present route ruleset score stage stages starts test tests to true version with
     """.split()
@@ -400,6 +400,14 @@ class AstBuilder:
 
     def route_otherwise(self, meta: Any, c: list[Any]) -> ast.RouteEntry:
         return ast.RouteEntry(self._span(meta), c[0], None)
+
+    # ---- CRM stage mappings
+    def crm_decl(self, meta: Any, c: list[Any]) -> ast.CrmDecl:
+        entries = tuple(x for x in c[2:] if isinstance(x, ast.CrmEntry))
+        return ast.CrmDecl(self._block_span(meta, entries[-1]), self._declared(c[0], "a CRM mapping"), c[1], entries)
+
+    def crm_entry(self, meta: Any, c: list[Any]) -> ast.CrmEntry:
+        return ast.CrmEntry(self._span(meta), c[0], c[1])
 
     # ---- tests
     def test_decl(self, meta: Any, c: list[Any]) -> ast.TestDecl:

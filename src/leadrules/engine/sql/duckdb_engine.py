@@ -26,7 +26,7 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -54,6 +54,7 @@ from leadrules.io.leads import (
     read_csv,
     read_csv_header,
     read_events_csv,
+    with_crm,
 )
 from leadrules.io.output import output_file_path
 from leadrules.io.summary import ResultTally, TallyCounter
@@ -279,6 +280,15 @@ def _csv_cell(text: exp.Expr) -> exp.Expr:
     needs_quotes = exp.or_(*[_f("contains", text.copy(), _s(char)) for char in _CSV_QUOTED_CHARS])
     quoted = _concat(_s('"'), _f("replace", text.copy(), _s('"'), _s('""')), _s('"'))
     return _f("coalesce", exp.case().when(needs_quotes, quoted).else_(text.copy()), _s(""))
+
+
+def _crm_case(mapping: m.CrmMapping, encode: Callable[[str], str], unmapped: str) -> exp.Expr:
+    """`eval --crm`: the text of the CRM value of each row's stage, `encode`d in Python (JSON
+    or a CSV cell) and entering SQL as literals; `unmapped` for a stage the mapping leaves out."""
+    case = exp.case()
+    for stage, value in mapping.values:
+        case = case.when(exp.EQ(this=exp.column("stage"), expression=_s(stage)), _s(encode(value)))
+    return case.else_(_s(unmapped))
 
 
 def _without_terminator(line: str) -> str:
@@ -896,10 +906,17 @@ class _Run:
             pieces.append(_json_text_case(_col("band_" + name), [e.label for e in band.entries]))
         pieces.append(_s('}, "route": '))
         pieces.append(_json_text_case(exp.column("route"), routes))
+        if model.crm_output is not None:
+            pieces.append(_s(', "crm": '))
+            pieces.append(_crm_case(model.crm_output, dumps, "null"))
         pieces.append(_s("}"))
         return exp.select(exp.column("lr_order"), exp.alias_(_concat(*pieces), "lr_text"))
 
     def _write_jsonl(self, output_path: str | None, fallback: dict[int, dict[str, Any]]) -> None:
+        crm = self.model.crm_output
+        if crm is not None:
+            # the Python engine's records gain their `crm` key as the JSONL writer adds it
+            fallback = {number: with_crm(record, crm) for number, record in fallback.items()}
         text_query = self._final_lines()
         if output_path is not None and output_path != "-":
             self._copy_jsonl(text_query, output_path, fallback)
@@ -989,6 +1006,7 @@ class _Run:
             _csv_cell(_f("array_to_string", exp.column("reasons"), _s(";"))),
             _csv_cell(_f("array_to_string", exp.column("blocked"), _s(";"))),
             _csv_cell(exp.column("route")),
+            *([] if model.crm_output is None else [_crm_case(model.crm_output, _python_csv_cell, "")]),
             # plain notation needs no quoting: digits, a point, a sign
             *[_f("coalesce", _number_text(_col("score_" + n)), _s("")) for n in model.scores],
             *[_csv_cell(_col("band_" + n)) for n in model.bands],
