@@ -8,12 +8,14 @@ with reasons and decision times), then runs, each in a fresh process:
   eval      leadrules eval RULES LEADS --as-of-field signed_at -o /dev/null
   calibrate leadrules calibrate RULES LEADS OUTCOMES --as-of-field signed_at
             --holdout-after ... --format json -o /dev/null
-and prints wall seconds and peak resident memory of each, and the ratios.
+and prints wall seconds and peak resident memory of each, the ratios, and the machine's
+cores and load average (the time depends on what else runs).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -56,7 +58,7 @@ def main() -> None:
     cal_s, cal_mib = measure([*leadrules, "calibrate", str(rules), str(leads), str(outcomes), *common,
                               "--holdout-after", synthetic.stamp(synthetic.HOLDOUT_AFTER), "--format", "json",
                               "-o", "/dev/null"])
-    print(f"leads: {args.leads}")
+    print(f"leads: {args.leads} ({os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the end)")
     print(f"eval:      {eval_s:8.2f} s  {eval_mib:8.1f} MiB peak")
     print(f"calibrate: {cal_s:8.2f} s  {cal_mib:8.1f} MiB peak")
     print(f"ratio:     {cal_s / eval_s:8.2f} x  {cal_mib / eval_mib:8.2f} x")
