@@ -268,6 +268,10 @@ class Validator:
 
 # Every integer up to 2**53 in magnitude is a float exactly, with itself as its shortest repr.
 _EXACT_FLOAT_INTEGERS = float(2**53)
+# Decimal(n) of the small counts most integer fields hold, built once: a Decimal is immutable,
+# and indexing is several times cheaper than building one per value
+_SMALL_INTEGERS = 1024
+_SMALL_DECIMALS = tuple(Decimal(n) for n in range(_SMALL_INTEGERS))
 
 
 def _fast_path(model: m.CheckedModel, declared: dict[str, str]) -> Any:
@@ -276,7 +280,7 @@ def _fast_path(model: m.CheckedModel, declared: dict[str, str]) -> Any:
     general path (which also writes the error record). Field names and bounds enter the
     generated source only as constants `k0, k1, ...`."""
     constants: list[Any] = [Decimal, ValidLead, parse_lead_date, parse_lead_timestamp, declared,
-                            _common_timestamp, _from_common]
+                            _common_timestamp, _from_common, _SMALL_DECIMALS]
     lines = ["def build(K):", "", "    def fast(lead, record):", "        get = lead.get"]
 
     def const(value: Any) -> str:
@@ -300,7 +304,7 @@ def _fast_path(model: m.CheckedModel, declared: dict[str, str]) -> Any:
             check = [f"if {v}.__class__ is int:"]
             if fld.low is not None and fld.high is not None:
                 check += [f"    if not {const(fld.low)} <= {v} <= {const(fld.high)}:", "        return None"]
-            check += [f"    {v} = Decimal({v})"]
+            check += [f"    {v} = small_decimals[{v}] if 0 <= {v} < {_SMALL_INTEGERS} else Decimal({v})"]
             if fld.kind == "number":
                 check += [f"elif {v}.__class__ is Decimal and {v}.is_finite():"]
                 if fld.low is not None and fld.high is not None:
@@ -368,8 +372,8 @@ def _fast_path(model: m.CheckedModel, declared: dict[str, str]) -> Any:
     values = "".join(f"v{i}, " for i in range(len(model.fields)))
     emit(f"return ValidLead(lead_id, record, ({values}), events)")
     lines.append("    return fast")
-    names = ", ".join(["Decimal", "ValidLead", "parse_date", "parse_ts", "declared", "common", "from_common"]
-                      + [f"k{i}" for i in range(7, len(constants))])
+    names = ", ".join(["Decimal", "ValidLead", "parse_date", "parse_ts", "declared", "common", "from_common",
+                       "small_decimals"] + [f"k{i}" for i in range(8, len(constants))])
     lines[1] = f"    ({names},) = K"
     namespace: dict[str, Any] = {}
     exec(compile("\n".join(lines) + "\n", f"<leadrules validate {model.name}>", "exec"), namespace)  # generated above, once per model

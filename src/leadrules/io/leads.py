@@ -35,7 +35,7 @@ __all__ = [
     "EvalSummary", "read_leads", "read_jsonl", "read_json_array", "read_csv", "read_events_csv",
     "attach_events", "lead_format", "JsonlWriter", "CsvWriter", "WRITERS", "open_output", "csv_columns",
     "parse_json_line", "CsvOptions", "csv_options", "DEFAULT_CSV", "csv_rows", "read_csv_header", "csv_records",
-    "printed_id",
+    "printed_id", "csv_cell_converter",
 ]
 
 _PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?\Z")
@@ -158,6 +158,55 @@ def _csv_cell(kind: str, cell: str) -> Any:
             return int(text) if "." not in text else Decimal(text)
         return cell
     return cell
+
+
+def _boolean_cell(cell: str) -> Any:
+    return _csv_cell("boolean", cell)
+
+
+def _number_cell(cell: str) -> Any:
+    return _csv_cell("number", cell)
+
+
+class _BooleanCells(dict[str, bool]):
+    """`_csv_cell` for a boolean column as a lookup: the usual spellings are keys, each mapped
+    to what `_csv_cell` gives it (so a hit cannot differ); any other cell takes the exact path
+    and is not stored, so the table never changes."""
+
+    def __missing__(self, cell: str) -> Any:
+        return _boolean_cell(cell)
+
+
+_COMMON_BOOLEAN_CELLS = _BooleanCells(
+    (text, _boolean_cell(text))
+    for word in (*_TRUE, *_FALSE) for text in (word, word.upper(), word.capitalize())
+)
+_fast_boolean_cell: Callable[[str], Any] = _COMMON_BOOLEAN_CELLS.__getitem__
+
+
+def _fast_number_cell(cell: str) -> Any:
+    """`_csv_cell` for an integer or number column. ASCII digits only (`0042`), or digits, a
+    point and digits (`12.50`), is plain decimal as `_PLAIN_NUMBER` reads it, and has no spaces
+    to strip; anything else (a sign, spaces, an exponent, `1_000`, other scripts' digits)
+    takes the exact path."""
+    if cell.isascii():
+        if cell.isdigit():
+            return int(cell)
+        whole, point, fraction = cell.partition(".")
+        if point and whole.isdigit() and fraction.isdigit():
+            return Decimal(cell)
+    return _number_cell(cell)
+
+
+_FAST_CELLS: dict[str, Callable[[str], Any]] = {
+    "boolean": _fast_boolean_cell, "integer": _fast_number_cell, "number": _fast_number_cell,
+}
+
+
+def csv_cell_converter(kind: str) -> Callable[[str], Any] | None:
+    """The conversion of a non-empty cell of a column of the declared kind (`kind` "" for an
+    undeclared column), chosen once per column; None where the cell stays text."""
+    return _FAST_CELLS.get(kind)
 
 
 @dataclass(frozen=True)
@@ -360,17 +409,18 @@ def csv_records(header: list[str], rows: Iterator[tuple[int, list[str] | str]],
                 model: m.CheckedModel) -> Iterator[Any]:
     """Records of the rows after a checked header; cells converted by declared type (a
     declared `id` too, the output id staying the cell as written), empty = missing."""
-    kinds = [model.fields[name].kind if name in model.fields else "" for name in header]
+    converters = [csv_cell_converter(model.fields[name].kind) if name in model.fields else None
+                  for name in header]
     typed_id = "id" in model.fields and model.fields["id"].kind not in ("text", "email", "choice")
     for _, row in rows:
         if isinstance(row, str):
             yield UnreadableRow(row)
             continue
-        record: dict[str, Any] = {}
-        for name, kind, cell in zip(header, kinds, row, strict=False):
-            if cell == "":
-                continue
-            record[name] = _csv_cell(kind, cell) if kind else cell
+        # a later column with the same (empty) name wins, as in a loop of assignments
+        record: dict[str, Any] = {
+            name: cell if convert is None else convert(cell)
+            for name, convert, cell in zip(header, converters, row, strict=False) if cell
+        }
         if typed_id:
             shown = record.get("id")
             if shown is not None and not isinstance(shown, str):
@@ -552,6 +602,13 @@ def csv_columns(model: m.CheckedModel, explain: bool = False) -> list[str]:
 
 
 def _cell(value: Any) -> str:
+    cls = value.__class__
+    if cls is int:
+        return str(value)
+    if cls is bool:
+        return "true" if value else "false"
+    if cls is list and all(item.__class__ is str for item in value):
+        return ";".join(value)
     if value is None:
         return ""
     if value is True:
@@ -584,9 +641,11 @@ class CsvWriter:
             row = [_cell(record.get("id"))] + [""] * (5 + len(self.scores) + len(self.bands)) + [error["message"]]
         else:
             scores, bands = record["scores"], record["bands"]
-            row = [_cell(record[k]) for k in ("id", "stage", "disqualified", "reasons", "blocked", "route")]
-            row += [_cell(scores[name]) for name in self.scores]
-            row += [_cell(bands[name]) for name in self.bands]
+            values = [record["id"], record["stage"], record["disqualified"], record["reasons"], record["blocked"],
+                      record["route"], *[scores[name] for name in self.scores],
+                      *[bands[name] for name in self.bands]]
+            # text and missing values, most cells, skip the call; `_cell` writes the rest
+            row = ["" if value is None else value if value.__class__ is str else _cell(value) for value in values]
             row.append("")
         if self.crm is not None:
             # the `crm` column follows `route` (the 6th column); blank on an error row
