@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -25,23 +24,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests" / "calibrate"))
 
 import synthetic  # noqa: E402
-
-_MEASURE = (
-    "import resource, subprocess, sys, time\n"
-    "start = time.perf_counter()\n"
-    "done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)\n"
-    "elapsed = time.perf_counter() - start\n"
-    "print(done.returncode, elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
-)
-
-
-def measure(command: list[str]) -> tuple[float, float]:
-    """(seconds, peak MiB) of one command in a fresh process."""
-    out = subprocess.run([sys.executable, "-c", _MEASURE, *command], capture_output=True, text=True, check=True)
-    code, seconds, peak_kib = out.stdout.split()
-    if int(code) not in (0, 3):
-        raise SystemExit(f"{command[2]} failed with exit status {code}")
-    return float(seconds), int(peak_kib) / 1024
+from fresh_process import measure  # noqa: E402
 
 
 def main() -> None:
@@ -54,10 +37,10 @@ def main() -> None:
     rules, leads, outcomes = synthetic.write_history(folder, synthetic.generate(args.leads))
     leadrules = [sys.executable, "-m", "leadrules"]
     common = ["--as-of-field", "signed_at"]
-    eval_s, eval_mib = measure([*leadrules, "eval", str(rules), str(leads), *common, "-q", "-o", "/dev/null"])
+    eval_s, eval_mib = measure([*leadrules, "eval", str(rules), str(leads), *common, "-q", "-o", "/dev/null"], "eval")
     cal_s, cal_mib = measure([*leadrules, "calibrate", str(rules), str(leads), str(outcomes), *common,
                               "--holdout-after", synthetic.stamp(synthetic.HOLDOUT_AFTER), "--format", "json",
-                              "-o", "/dev/null"])
+                              "-o", "/dev/null"], "calibrate")
     print(f"leads: {args.leads} ({os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the end)")
     print(f"eval:      {eval_s:8.2f} s  {eval_mib:8.1f} MiB peak")
     print(f"calibrate: {cal_s:8.2f} s  {cal_mib:8.1f} MiB peak")

@@ -22,27 +22,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+from fresh_process import measure
+
 HERE = Path(__file__).resolve().parent
 RULES = HERE.parent / "rulesets" / "fit_engagement.rules"
 AS_OF = "2026-11-22T00:00:00Z"
-
-_MEASURE = (
-    "import resource, subprocess, sys, time\n"
-    "start = time.perf_counter()\n"
-    "done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)\n"
-    "elapsed = time.perf_counter() - start\n"
-    "print(done.returncode, elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
-)
-
-
-def measure(command: list[str]) -> tuple[float, float]:
-    """(seconds, peak MiB) of one command in a fresh process."""
-    out = subprocess.run([sys.executable, "-c", _MEASURE, *command], capture_output=True, text=True, check=True)
-    code, seconds, peak_kib = out.stdout.split()
-    if int(code) not in (0, 3):
-        raise SystemExit(f"{' '.join(command[2:4])} failed with exit status {code}")
-    return float(seconds), int(peak_kib) / 1024
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -67,7 +51,7 @@ def main() -> None:
     peaks: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(args.rounds):
         for name, command in runs.items():
-            s, mib = measure(command)
+            s, mib = measure(command, name)
             seconds[name].append(s)
             peaks[name].append(mib)
     print(f"leads: {args.leads}, engine {args.engine}, {args.rounds} rounds "
