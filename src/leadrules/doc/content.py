@@ -202,7 +202,7 @@ class _Comments:
                 self._inside(statements[position], comment)
                 continue
             previous = statements[position - 1] if position > 0 else None
-            if previous is not None and _entries(previous) and comment.span.column > 1:
+            if previous is not None and ast.block_entries(previous) and comment.span.column > 1:
                 self._add(previous, comment)
             elif position < len(statements):
                 self._add(statements[position], comment)
@@ -213,7 +213,7 @@ class _Comments:
 
     def _inside(self, statement: ast.Statement, comment: ast.Comment) -> None:
         line = comment.span.line
-        entries = _entries(statement)
+        entries = ast.block_entries(statement)
         # the header line, or the continuation of a header written over several lines; an
         # own-line comment before the first entry is about that entry
         if not entries or line == statement.span.line or (not comment.own_line and line < entries[0].span.line):
@@ -235,16 +235,6 @@ class _Comments:
         """One line for a table cell or beside a list entry, as the author wrote it."""
         paragraphs = comment_paragraphs(self.attached.get(id(node), ()))
         return " ".join(paragraphs) if paragraphs else None
-
-
-def _entries(statement: ast.Statement) -> Sequence[ast.Node]:
-    if isinstance(statement, ast.ScoreDecl):
-        return statement.rules
-    if isinstance(statement, (ast.BandDecl, ast.RouteDecl, ast.CrmDecl)):
-        return statement.entries
-    if isinstance(statement, ast.TestDecl):
-        return statement.items
-    return ()
 
 
 def comment_paragraphs(comments: Sequence[ast.Comment]) -> tuple[str, ...]:

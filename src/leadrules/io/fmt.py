@@ -340,16 +340,6 @@ _GROUPS: dict[type, str] = {
 }
 
 
-def _entries(statement: ast.Statement) -> Sequence[ast.Node]:
-    if isinstance(statement, ast.ScoreDecl):
-        return statement.rules
-    if isinstance(statement, (ast.BandDecl, ast.RouteDecl, ast.CrmDecl)):
-        return statement.entries
-    if isinstance(statement, ast.TestDecl):
-        return statement.items
-    return ()
-
-
 def _entry_lines(entry: ast.Node) -> list[str]:
     if isinstance(entry, (ast.IfRule, ast.PerRule)):
         return [_rule(entry)]
@@ -420,7 +410,7 @@ class _Layout:
 
     def _attach_inside(self, statement: ast.Statement, comment: ast.Comment) -> None:
         line = comment.span.line
-        entries = _entries(statement)
+        entries = ast.block_entries(statement)
         if not entries:
             self._attach_to(statement, comment)
             return
@@ -516,7 +506,7 @@ class _Layout:
         trivia = self.of(statement)
         out.append(self._with_trailing(_header(statement), trivia.header_trailing))
         previous_end = statement.span.line
-        for index, entry in enumerate(_entries(statement)):
+        for index, entry in enumerate(ast.block_entries(statement)):
             entry_trivia = self.of(entry)
             self._emit_leading(out, entry_trivia.leading, entry, INDENT, previous_end, False, allow_blank=index > 0)
             lines = _entry_lines(entry)

@@ -14,6 +14,7 @@ from typing import Any, Iterator, Union
 from leadrules.source import Span
 
 __all__ = [
+    "block_entries",
     "Node", "Ident", "Comment", "Duration",
     "Number", "String", "Bool", "NameRef", "Attribute", "Negate", "Sum", "Product",
     "HasEvent", "CountEvent", "Compare", "Between", "InList", "TextTest", "Presence",
@@ -372,6 +373,17 @@ def iter_children(node: Node) -> Iterator[Node]:
             for item in value:
                 if isinstance(item, Node):
                     yield item
+
+
+def block_entries(statement: Statement) -> tuple[Node, ...]:
+    """The entries indented under a block statement, in order (none for a one-line statement)."""
+    if isinstance(statement, ScoreDecl):
+        return tuple(statement.rules)
+    if isinstance(statement, (BandDecl, RouteDecl, CrmDecl)):
+        return tuple(statement.entries)
+    if isinstance(statement, TestDecl):
+        return tuple(statement.items)
+    return ()
 
 
 def walk(node: Node) -> Iterator[Node]:
