@@ -76,13 +76,25 @@ def _postgres_results(connection: Any, model: m.CheckedModel, leads: list[dict[s
 
 
 def _valid_with_unique_ids(model: m.CheckedModel, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The valid records, each with an id of its own (its position, then its own id if any)."""
+    """The valid records inside the exported SQL's input contract, each with an id of its own
+    (its position, then its own id if any). The exported SQL casts number fields to
+    DECIMAL(38, 6) (docs/sql.md), so a number with more than six places is outside it."""
     kept = []
     for number, record in enumerate(records, 1):
         relabelled = {**record, "id": f"{number}:{record.get('id', '')}"}
-        if validate(model, relabelled, number)[0] is not None:
+        if validate(model, relabelled, number)[0] is not None and not _beyond_six_places(model, relabelled):
             kept.append(relabelled)
     return kept
+
+
+def _beyond_six_places(model: m.CheckedModel, record: dict[str, Any]) -> bool:
+    for name, f in model.fields.items():
+        value = record.get(name)
+        if f.kind == "number" and isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+            exponent = Decimal(str(value)).as_tuple().exponent
+            if isinstance(exponent, int) and exponent < -6:
+                return True
+    return False
 
 
 def _agree(connection: Any, model: m.CheckedModel, records: list[dict[str, Any]], as_of: dt.datetime) -> None:
