@@ -232,13 +232,6 @@ class Field:
     low: Decimal | None = None
     high: Decimal | None = None
 
-    @property
-    def value_type(self) -> ValueType:
-        return {
-            "text": "text", "email": "text", "choice": "text", "integer": "number",
-            "number": "number", "boolean": "boolean", "date": "date", "timestamp": "timestamp",
-        }[self.kind]
-
 
 @dataclass(frozen=True, slots=True)
 class Condition:

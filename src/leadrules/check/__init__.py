@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from leadrules import model as m
+from leadrules.fieldkinds import DECLARABLE
 from leadrules.check.exprs import ExprLowerer, duration_problem, window_of
 from leadrules.check.symbols import SymbolTable, did_you_mean
 from leadrules.diagnostics import Diagnostic
@@ -14,7 +15,7 @@ from leadrules.values import parse_timestamp
 
 __all__ = ["check", "check_tests_file", "FIELD_KINDS", "EXPECT_KEYS"]
 
-FIELD_KINDS = ("text", "email", "integer", "number", "boolean", "date", "timestamp")
+FIELD_KINDS = DECLARABLE  # the kinds written by name (fieldkinds.py)
 EXPECT_KEYS = ("stage", "route", "disqualified", "reasons", "blocked")
 EVENTS_KEY = "events"  # the lead record's list of events: no field may take this name
 

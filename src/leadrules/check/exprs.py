@@ -9,6 +9,7 @@ from decimal import Decimal
 from leadrules import model as m
 from leadrules.check.symbols import SymbolTable, did_you_mean
 from leadrules.diagnostics import Diagnostic
+from leadrules.fieldkinds import KINDS
 from leadrules.source import Span
 from leadrules.syntax import ast
 from leadrules.values import parse_date, parse_timestamp
@@ -436,10 +437,8 @@ class ExprLowerer:
 
 
 def _field_value_type(kind: str) -> str:
-    return {
-        "text": "text", "email": "text", "choice": "text", "integer": "number", "number": "number",
-        "boolean": "boolean", "date": "date", "timestamp": "timestamp",
-    }.get(kind, "text")
+    record = KINDS.get(kind)
+    return "text" if record is None else record.value_type
 
 
 def _kind_word(kind: str) -> str:

@@ -27,6 +27,7 @@ import z3
 from leadrules import model as m
 from leadrules.diagnostics import Witness
 from leadrules.engine.python import Evaluator, compile_model
+from leadrules.fieldkinds import KINDS
 from leadrules.lint.encode import Encoding, FieldVars, TextUses, encode, micros, text_uses, used_windows
 from leadrules.lint.samples import Sampler
 from leadrules.lint.witness import AS_OF, AS_OF_TEXT, NotDecimal, build_witness
@@ -110,7 +111,7 @@ def key_value(record: dict[str, Any], key: str, kind: str) -> Any:
 
 # ---- the shared encoding ---------------------------------------------------------------------
 
-_STRING_KINDS = frozenset({"text", "email", "choice"})
+_STRING_KINDS = frozenset(name for name, k in KINDS.items() if k.textual)
 
 
 def _merged_uses(old: m.CheckedModel, new: m.CheckedModel) -> TextUses:

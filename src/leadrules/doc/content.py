@@ -16,6 +16,7 @@ from typing import Any
 from leadrules import model as m
 from leadrules.diagnostics import Diagnostic
 from leadrules.doc.words import Phrasing, article, condition_words, phrasing_of, rule_words, show_value
+from leadrules.fieldkinds import KINDS
 from leadrules.jsontext import dumps
 from leadrules.suite import CaseResult
 from leadrules.syntax import ast
@@ -384,13 +385,8 @@ def _field_row(field: m.Field, note: str | None) -> FieldRow:
     ranged = f"{low} to {high}" if low is not None and high is not None else None
     if field.kind == "choice":
         return FieldRow(field.name, "one of", required, ", ".join(show_value(c) for c in field.choices), note)
-    if field.kind == "email":
-        return FieldRow(field.name, "email address", required,
-                        "any text; its domain is the part after the last @, lower-cased", note)
-    kinds = {"text": ("text", "any text"), "integer": ("whole number", "any whole number"),
-             "number": ("number", "any number"), "boolean": ("true or false", "true, false"),
-             "date": ("date", "YYYY-MM-DD"), "timestamp": ("timestamp", "ISO 8601, UTC unless an offset is given")}
-    kind, allowed = kinds.get(field.kind, (field.kind, ""))
+    record = KINDS.get(field.kind)
+    kind, allowed = (field.kind, "") if record is None else (record.doc_name, record.doc_allowed)
     return FieldRow(field.name, kind, required, ranged or allowed, note)
 
 

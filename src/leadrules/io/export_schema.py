@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from leadrules import model as m
+from leadrules.fieldkinds import kind
 from leadrules.jsontext import dumps
 
 __all__ = ["export_lead_schema", "lead_schema", "DATE_REGEX", "TIMESTAMP_REGEX"]
@@ -33,24 +34,15 @@ TIMESTAMP_REGEX = f"^{_DATE}(?:[T ]{_TIME}{_ZONE})?{_END}"  # leadrules.values: 
 
 
 def _field_schema(fld: m.Field) -> dict[str, Any]:
-    schema: dict[str, Any]
-    if fld.kind in ("integer", "number"):
-        schema = {"type": fld.kind}
-        if fld.low is not None and fld.high is not None:
-            schema["minimum"] = fld.low
-            schema["maximum"] = fld.high
-    elif fld.kind == "boolean":
-        schema = {"type": "boolean"}
-    elif fld.kind == "choice":
+    record = kind(fld.kind)
+    schema: dict[str, Any] = dict(record.json_schema)
+    if record.ranged and fld.low is not None and fld.high is not None:
+        schema["minimum"] = fld.low
+        schema["maximum"] = fld.high
+    elif fld.choices:
         schema = {"enum": list(fld.choices)}
-    elif fld.kind == "date":
-        schema = {"type": "string", "pattern": DATE_REGEX}
-    elif fld.kind == "timestamp":
-        schema = {"type": "string", "pattern": TIMESTAMP_REGEX}
-    else:
-        schema = {"type": "string"}
-    if fld.kind == "email":
-        schema["description"] = "an email address; .domain is the text after the last @"
+    elif record.temporal:
+        schema["pattern"] = DATE_REGEX if record.value_type == "date" else TIMESTAMP_REGEX
     if fld.optional:
         schema = {"anyOf": [schema, {"type": "null"}]}
     return schema

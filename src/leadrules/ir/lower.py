@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Callable
 
 from leadrules import model as m
+from leadrules.fieldkinds import KINDS
 from leadrules.ir import nodes as n
 from leadrules.ir import plan as p
 from leadrules.output_schema import output_schema
@@ -102,7 +103,7 @@ class Lowering:
 
     def input(self, name: str, span: Span) -> n.Input:
         f = self.model.fields[name]
-        return n.Input(name, self.field_index[name], f.kind, _VALUE_TYPES[f.kind], f.optional, span)
+        return n.Input(name, self.field_index[name], f.kind, KINDS[f.kind].value_type, f.optional, span)
 
     # one method per model expression type
     def _const(self, e: m.Expr) -> n.Node:
@@ -179,12 +180,6 @@ class Lowering:
         assert isinstance(e, m.Or)
         operands = tuple(self.expr(o) for o in e.operands)
         return n.Any(operands, any(o.nullable for o in operands), e.span)
-
-
-_VALUE_TYPES = {
-    "text": "text", "email": "text", "choice": "text", "integer": "number", "number": "number",
-    "boolean": "boolean", "date": "date", "timestamp": "timestamp",
-}
 
 
 def _whole(value: Decimal | None) -> bool:
