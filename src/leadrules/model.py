@@ -23,11 +23,10 @@ __all__ = [
     "Presence", "Not", "And", "Or", "Expr", "Window", "Field", "Condition", "IfRule",
     "PerEventRule", "PerFieldRule", "ScoreRule", "Score", "BandEntry", "Band",
     "Disqualifier", "StageCriterion", "RouteEntry", "Route", "CrmMapping", "TestCase", "CheckedModel",
-    "DISQUALIFIED", "OUTPUT_KEYS", "children",
+    "DISQUALIFIED", "children",
 ]
 
 DISQUALIFIED = "Disqualified"
-OUTPUT_KEYS = ("id", "stage", "disqualified", "reasons", "blocked", "scores", "bands", "route")
 
 # The type of a value in an expression: integer fields, scores and counts are "number".
 ValueType = str  # "number" | "text" | "boolean" | "date" | "timestamp"
