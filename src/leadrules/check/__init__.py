@@ -5,12 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 from leadrules import model as m
-from leadrules.fieldkinds import DECLARABLE
 from leadrules.check.exprs import ExprLowerer, duration_problem, window_of
 from leadrules.check.symbols import SymbolTable, did_you_mean
 from leadrules.diagnostics import Diagnostic
+from leadrules.fieldkinds import DECLARABLE
 from leadrules.source import Span
 from leadrules.syntax import ast
+from leadrules.syntax.gc_pause import gc_paused
 from leadrules.values import parse_timestamp
 
 __all__ = ["check", "check_tests_file", "FIELD_KINDS", "EXPECT_KEYS"]
@@ -31,7 +32,8 @@ _KIND_OF = {
 
 def check(module: ast.Module) -> tuple[m.CheckedModel | None, list[Diagnostic]]:
     """Check a ruleset module. Returns the model only when there are no errors."""
-    return _Checker(module).run()
+    with gc_paused():  # the model is built of many small objects that all stay alive
+        return _Checker(module).run()
 
 
 def check_tests_file(module: ast.Module, target: m.CheckedModel) -> tuple[tuple[m.TestCase, ...], list[Diagnostic]]:

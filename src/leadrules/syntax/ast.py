@@ -9,7 +9,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Iterator, Union
+from types import MappingProxyType
+from typing import Any, Iterator, Mapping, Union
 
 from leadrules.source import Span
 
@@ -361,18 +362,35 @@ class Module(Node):
     comments: tuple[Comment, ...]
 
 
+def _child_field_names(node_type: type[Node]) -> tuple[str, ...]:
+    """The fields of a node type that may hold child nodes: all but its span."""
+    return tuple(f.name for f in dataclasses.fields(node_type) if f.name != "span")
+
+
 def iter_children(node: Node) -> Iterator[Node]:
     """Child nodes in field order, derived from the dataclass fields."""
-    for f in dataclasses.fields(node):
-        if f.name == "span":
-            continue
-        value = getattr(node, f.name)
+    names = _CHILD_FIELDS.get(type(node))
+    for name in _child_field_names(type(node)) if names is None else names:
+        value = getattr(node, name)
         if isinstance(value, Node):
             yield value
         elif isinstance(value, tuple):
             for item in value:
                 if isinstance(item, Node):
                     yield item
+
+
+def _node_types(root: type[Node]) -> Iterator[type[Node]]:
+    """`root` and every node type derived from it."""
+    yield root
+    for subclass in root.__subclasses__():
+        yield from _node_types(subclass)
+
+
+# looked up once per node type here, not once per node in every walk (half the cost of a walk)
+_CHILD_FIELDS: Mapping[type[Node], tuple[str, ...]] = MappingProxyType(
+    # (`dataclass(slots=True)` replaces each class; the replaced ones, without __slots__, are left out)
+    {node_type: _child_field_names(node_type) for node_type in _node_types(Node) if "__slots__" in vars(node_type)})
 
 
 def block_entries(statement: Statement) -> tuple[Node, ...]:

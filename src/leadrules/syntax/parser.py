@@ -12,6 +12,7 @@ from lark.lexer import PatternStr
 from leadrules.diagnostics import Diagnostic
 from leadrules.source import SourceFile, Span
 from leadrules.syntax import ast
+from leadrules.syntax.gc_pause import gc_paused
 from leadrules.syntax.postlex import IndentPostLexer, LayoutError
 from leadrules.syntax.transform import AstBuilder, SyntaxProblem, code_chars, comment_start
 
@@ -337,6 +338,11 @@ def parse(source: SourceFile) -> tuple[ast.Module | None, list[Diagnostic]]:
 
     After a syntax error, parsing resumes at the next top-level statement, so independent
     errors in one file are all reported (at most MAX_SYNTAX_ERRORS)."""
+    with gc_paused():  # the collector's passes over the growing tree made parsing superlinear
+        return _parse_with_recovery(source)
+
+
+def _parse_with_recovery(source: SourceFile) -> tuple[ast.Module | None, list[Diagnostic]]:
     module, problem = _parse_once(source)
     if problem is None:
         return module, []

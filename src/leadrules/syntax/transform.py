@@ -123,6 +123,9 @@ def code_chars(line: str) -> Iterator[tuple[int, str]]:
 
 def comment_start(line: str) -> int | None:
     """Index of the `#` that starts a comment on `line`, skipping `#` inside strings."""
+    first = line.find("#")
+    if first < 0 or '"' not in line[:first]:  # most lines: no `#`, or none after a quote
+        return None if first < 0 else first
     return next((index for index, char in code_chars(line) if char == "#"), None)
 
 
@@ -152,12 +155,39 @@ class AstBuilder:
         self._code_lines: dict[int, str] = {}
 
     def transform(self, tree: Tree[Token]) -> Any:
-        results: dict[int, Any] = {}
+        # Nodes are built in the order of Lark's `iter_subtrees` (the breadth-first order
+        # reversed: deepest level first), so the first SyntaxProblem raised stays the same one.
+        # The breadth-first list puts each node's subtrees next to each other (right to left),
+        # so a result is found by position, without a table keyed by id().
+        order: list[Tree[Token]] = [tree]
+        first_subtree: list[int] = []  # per node: the position of its rightmost subtree in `order`
+        for node in order:  # `order` grows while it is read
+            first_subtree.append(len(order))
+            order += [child for child in reversed(node.children) if isinstance(child, Tree)]
+        first_subtree.append(len(order))
+        results: list[Any] = [None] * len(order)
         leaf = self._leaf
-        for subtree in tree.iter_subtrees():  # children before parents
-            children = [results[id(c)] if isinstance(c, Tree) else leaf(c) for c in subtree.children]
-            results[id(subtree)] = getattr(self, subtree.data)(subtree.meta, children)
-        return results[id(tree)]
+        handlers: dict[str, Any] = {}
+        for position in range(len(order) - 1, -1, -1):
+            node = order[position]
+            start, end = first_subtree[position], first_subtree[position + 1]
+            if end - start == len(node.children):  # only subtrees
+                children = results[start:end]
+                children.reverse()
+            else:
+                subtree = end - 1  # the leftmost subtree comes last
+                children = []
+                for child in node.children:
+                    if isinstance(child, Tree):
+                        children.append(results[subtree])
+                        subtree -= 1
+                    else:
+                        children.append(leaf(child))
+            handler = handlers.get(node.data)
+            if handler is None:
+                handler = handlers[node.data] = getattr(self, node.data)
+            results[position] = handler(node.meta, children)
+        return results[0]
 
     def _leaf(self, token: Token) -> Any:
         """Names and strings become AST leaves here (the grammar has no rule for them: a rule per
@@ -193,6 +223,10 @@ class AstBuilder:
         return cached
 
     def _code_end(self, line: int, column: int, end_line: int, end_column: int) -> tuple[int, int]:
+        if end_line == line:
+            code = self._code(line)
+            if 1 < end_column <= len(code) + 1 and not code[end_column - 2].isspace():
+                return line, max(end_column, column)  # already ends on a code character
         while end_line > line:
             code = self._code(end_line)[: end_column - 1].rstrip()
             if code:
