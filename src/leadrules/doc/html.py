@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import functools
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from leadrules.doc.content import Document
+from leadrules.io.html import page_environment
+
+if TYPE_CHECKING:
+    import jinja2
 
 __all__ = ["render_html"]
 
@@ -14,14 +17,7 @@ __all__ = ["render_html"]
 @functools.lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
     # the templates ship inside the package (leadrules/doc/templates) and are read from there
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("leadrules.doc", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    return page_environment("leadrules.doc", compact_blocks=True)
 
 
 def render_html(document: Document) -> str:

@@ -32,11 +32,14 @@ def inline_svg_charts(specs: dict[str, dict[str, Any]]) -> dict[str, Markup]:
     return {name: Markup(_svg(spec)) for name, spec in specs.items()}  # noqa: S704
 
 
-def page_environment(package: str) -> jinja2.Environment:
-    """A Jinja2 environment over `<package>/templates` that escapes every value and fails on unknown names."""
+def page_environment(package: str, *, compact_blocks: bool = False) -> jinja2.Environment:
+    """A Jinja2 environment over `<package>/templates` that escapes every value and fails on unknown
+    names. `compact_blocks`: a block tag's own line leaves no blank line or indentation behind
+    (Jinja2's trim_blocks and lstrip_blocks), for templates written one tag per line."""
     import jinja2
 
     return jinja2.Environment(
         loader=jinja2.PackageLoader(package, "templates"),
         autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+        trim_blocks=compact_blocks, lstrip_blocks=compact_blocks,
     )
