@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from leadrules.errors import InputError
+from leadrules.reading import input_errors_for
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -93,10 +94,8 @@ def parse_config(table: dict[str, Any], path: Path) -> Config:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as handle:
+        with input_errors_for(path), path.open("rb") as handle:
             return tomllib.load(handle)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{path}: invalid TOML ({exc})") from None
     except UnicodeDecodeError as exc:
