@@ -11,7 +11,7 @@ from lark.lexer import PatternStr
 
 from leadrules.diagnostics import Diagnostic
 from leadrules.source import SourceFile, Span
-from leadrules.syntax import ast
+from leadrules.syntax import ast, parser_tables
 from leadrules.syntax.gc_pause import gc_paused
 from leadrules.syntax.postlex import IndentPostLexer, LayoutError
 from leadrules.syntax.transform import AstBuilder, SyntaxProblem, code_chars, comment_start
@@ -70,15 +70,17 @@ def grammar_text() -> str:
     return checkout.read_text(encoding="utf-8")
 
 
+def build_parser(grammar: str) -> Lark:
+    """The LALR parser built from the grammar text (the tables computed anew)."""
+    return Lark(grammar, parser="lalr", postlex=IndentPostLexer(), propagate_positions=True, maybe_placeholders=False)
+
+
 @functools.lru_cache(maxsize=1)
 def _parser() -> Lark:
-    return Lark(
-        grammar_text(),
-        parser="lalr",
-        postlex=IndentPostLexer(),
-        propagate_positions=True,
-        maybe_placeholders=False,
-    )
+    grammar = grammar_text()
+    # the shipped tables when they were built from this grammar (a tenth of the time)
+    loaded = parser_tables.load(grammar, postlex=IndentPostLexer(), propagate_positions=True)
+    return loaded if loaded is not None else build_parser(grammar)
 
 
 def _readable(name: str, lark: Lark) -> str:
