@@ -1,0 +1,81 @@
+"""Looking for a lead that shows a claim: known leads first (samples and every witness found so
+far), then variations of them, then the solver, whose witness is remembered."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import z3
+
+from leadrules.diagnostics import Witness
+from leadrules.lint.outcome import Judge, Outcome
+from leadrules.lint.samples import Sampler
+from leadrules.lint.solver import SAT, SlicedSolver
+from leadrules.lint.witness import AS_OF_TEXT
+
+__all__ = ["Claim", "KnownLeads"]
+
+_SAMPLES = 128  # leads built from the mentioned values, screened before the solver is asked
+_VARIATIONS = 48  # variations of each witness the solver finds, screened as well
+_SEEDS, _FOCUSED = 3, 16  # known leads near a question, and variations tried of each
+
+# A claim is checked on the evaluated witness; it returns None when the witness shows what
+# the finding says, else a short description of what it shows instead.
+Claim = Callable[[Outcome], str | None]
+
+
+class KnownLeads:
+    """Valid leads whose outcome is known, in the order they were learnt."""
+
+    def __init__(self, judge: Judge, sampler: Sampler, solver: SlicedSolver) -> None:
+        self.judge, self.sampler, self.solver = judge, sampler, solver
+        self.outcomes: list[Outcome] = []
+        for lead in sampler.leads(_SAMPLES):
+            self.learn(lead)
+
+    def learn(self, lead: dict[str, Any]) -> Outcome | None:
+        """Evaluate a lead and remember it when it is valid."""
+        outcome = self.judge.outcome(lead)
+        if not outcome.valid:
+            return None
+        self.outcomes.append(outcome)
+        return outcome
+
+    def find(self, claim: Claim) -> Outcome | None:
+        """A known lead that shows the claim, if any (newest first: recent witnesses tend to
+        sit deep in the funnel, where the questions are)."""
+        for outcome in reversed(self.outcomes):
+            if claim(outcome) is None:
+                return outcome
+        return None
+
+    def _vary(self, claim: Claim, near: Claim | None, focus: set[str] | None) -> Outcome | None:
+        if near is None or not focus:
+            return None
+        seeds = [o for o in reversed(self.outcomes) if near(o) is None][:_SEEDS]
+        for seed in seeds:
+            for lead in self.sampler.variations(seed.lead, _FOCUSED, focus):
+                outcome = self.judge.outcome(lead)
+                if outcome.valid and claim(outcome) is None:
+                    self.outcomes.append(outcome)
+                    return outcome
+        return None
+
+    def search(self, claim: Claim, query: Sequence[z3.BoolRef], *, near: Claim | None = None,
+               focus: set[str] | None = None) -> tuple[str, Witness | None]:
+        """Is there a valid lead that shows the claim? `query` is the claim in z3 terms.
+        Known leads first, then variations of the fields and events in `focus` of known
+        leads that show `near` (e.g. that reach the stage in question); then the solver,
+        whose witness is remembered."""
+        found = self.find(claim) or self._vary(claim, near, focus)
+        if found is not None:
+            return SAT, Witness(AS_OF_TEXT, found.lead)
+        answer = self.solver.ask(*query)
+        if answer.status != SAT:
+            return answer.status, None
+        witness = self.solver.witness_for(answer, query)
+        if witness is not None and self.learn(witness.lead) is not None:
+            for lead in self.sampler.variations(witness.lead, _VARIATIONS):
+                self.learn(lead)
+        return SAT, witness
