@@ -381,6 +381,8 @@ class CheckedModel:
     # conditions, scores and bands in an order where each comes after what it uses:
     # (kind, name) with kind "condition" | "score" | "band"
     order: tuple[tuple[str, str], ...]
+    # for each item of `order`: the conditions, scores and bands it reads directly
+    uses: dict[tuple[str, str], frozenset[tuple[str, str]]]
     stages_span: Span | None = None
     header_span: Span | None = None  # the `ruleset "..." version "..."` statement
     handoff_span: Span | None = None  # the `handoff S` statement; None when implicit

@@ -197,6 +197,8 @@ def models(draw: Any) -> m.CheckedModel:
         events={e: SPAN for e in EVENTS}, lists={}, conditions=conditions, scores=scores, bands=bands,
         disqualifiers=disqualifiers, stages=stages, handoff="SQL", criteria=criteria, routes=routes, tests=(),
         order=tuple(order),
+        # each item may read any item before it: a safe over-approximation of what it reads
+        uses={item: frozenset(order[:i]) for i, item in enumerate(order)},
     )
 
 

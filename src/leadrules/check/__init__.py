@@ -148,6 +148,11 @@ class _Checker:
         scores = self._scores(statements, deps)
         bands = self._bands(statements, deps)
         order = self._order(deps, statements)
+        # what each computed item reads directly, as the dependency analysis found it: the plan
+        # takes it from here (levels of SQL steps, what a change affects) instead of re-walking
+        kinds = dict((name, kind) for kind, name in order)
+        uses = {(kind, name): frozenset((kinds[d], d) for d in deps[name][0] if d in kinds)
+                for kind, name in order}
         disqualifiers = self._disqualifiers(statements, stages)
         criteria = self._criteria(statements, stages)
         routes = self._routes(statements, stages)
@@ -194,6 +199,7 @@ class _Checker:
             routes=routes,
             tests=tuple(tests),
             order=order,
+            uses=uses,
             stages_span=stages_span,
             header_span=header.span,
             handoff_span=next((s.span for s in statements if isinstance(s, ast.Handoff)), None),

@@ -186,33 +186,6 @@ def _whole(value: Decimal | None) -> bool:
     return value is None or value == value.to_integral_value()
 
 
-def _uses(model: m.CheckedModel) -> dict[p.Item, frozenset[p.Item]]:
-    """The conditions, scores and bands each computed item reads directly."""
-    def refs(exprs: list[m.Expr]) -> frozenset[p.Item]:
-        found: set[p.Item] = set()
-        stack = list(exprs)
-        while stack:
-            expr = stack.pop()
-            if isinstance(expr, m.ConditionValue):
-                found.add(("condition", expr.condition))
-            elif isinstance(expr, m.ScoreValue):
-                found.add(("score", expr.score))
-            elif isinstance(expr, m.BandValue):
-                found.add(("band", expr.band))
-            stack.extend(m.children(expr))
-        return frozenset(found)
-
-    uses: dict[p.Item, frozenset[p.Item]] = {}
-    for kind, name in model.order:
-        if kind == "condition":
-            uses[(kind, name)] = refs([model.conditions[name].expr])
-        elif kind == "score":
-            uses[(kind, name)] = refs([r.condition for r in model.scores[name].rules if isinstance(r, m.IfRule)])
-        else:
-            uses[(kind, name)] = frozenset({("score", model.bands[name].score)})
-    return uses
-
-
 def lower(model: m.CheckedModel) -> p.Plan:
     """The plan of a checked model."""
     first = _first_uses(model)
@@ -269,7 +242,7 @@ def lower(model: m.CheckedModel) -> p.Plan:
         bands=bands,
         funnel=funnel,
         order=model.order,
-        uses=_uses(model),
+        uses=model.uses,
         output=output_schema(model),
     )
 
