@@ -1,0 +1,84 @@
+"""Start-up: `leadrules eval` of a 4-lead file, whole process, on both engines, against a bare
+`python -c "import duckdb"` and a bare `python -c pass` (target: at most 0.3 s on each engine).
+
+    python benchmarks/bench_startup.py [ROUNDS]      # default 10
+
+The commands run interleaved, one of each per round (so a change in the machine's load hits
+them all alike); medians are printed with their ratio to `import duckdb`. The child processes
+cache bytecode in a temporary folder (PYTHONPYCACHEPREFIX), as an installed package has its
+.pyc files, and `eval`'s lint gate caches its result in another (LEADRULES_CACHE_DIR), warmed
+by a first round that is not counted; `eval (no gate cache)` shows a first run of a ruleset.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RULES = ROOT / "tests" / "fixtures" / "spec_examples" / "projectflow.rules"
+LEADS = ROOT / "tests" / "fixtures" / "spec_examples" / "projectflow.leads.jsonl"
+AS_OF = "2026-11-22T00:00:00Z"
+TARGET_SECONDS = 0.3
+
+
+def _commands(leads: Path) -> dict[str, tuple[list[str], dict[str, str]]]:
+    python = sys.executable
+    evaluate = [python, "-m", "leadrules", "eval", str(RULES), str(leads), "--as-of", AS_OF]
+    return {
+        "python -c pass": ([python, "-c", "pass"], {}),
+        'python -c "import duckdb"': ([python, "-c", "import duckdb"], {}),
+        "eval --engine python": ([*evaluate, "--engine", "python"], {}),
+        "eval --engine duckdb": ([*evaluate, "--engine", "duckdb"], {}),
+        "eval --engine python (no gate cache)": ([*evaluate, "--engine", "python"], {"LEADRULES_NO_CACHE": "1"}),
+    }
+
+
+def _seconds(command: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    elapsed = time.perf_counter() - started
+    if done.returncode not in (0, 3):
+        raise SystemExit(f"{' '.join(command)} failed ({done.returncode}): {done.stderr.strip()}")
+    return elapsed
+
+
+def main() -> None:
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        leads = folder / "4.jsonl"
+        leads.write_text("".join(LEADS.read_text(encoding="utf-8").splitlines(keepends=True)[:4]), encoding="utf-8")
+        base_env = {key: value for key, value in os.environ.items()
+                    if key not in ("PYTHONDONTWRITEBYTECODE", "LEADRULES_NO_CACHE")}
+        base_env.update(PYTHONPYCACHEPREFIX=str(folder / "pycache"), LEADRULES_CACHE_DIR=str(folder / "cache"))
+        commands = _commands(leads)
+        times: dict[str, list[float]] = {name: [] for name in commands}
+        for number in range(rounds + 1):
+            names = list(commands)
+            names = names[number % len(names):] + names[:number % len(names)]  # rotate the order per round
+            for name in names:
+                command, extra = commands[name]
+                elapsed = _seconds(command, {**base_env, **extra})
+                if number:  # round 0 writes the bytecode and the gate's cache
+                    times[name].append(elapsed)
+        load = os.getloadavg()
+    reference = statistics.median(times['python -c "import duckdb"'])
+    print(f"{rounds} interleaved rounds; load average {load[0]:.2f} on {os.cpu_count()} cores")
+    print(f"{'command':<40} {'median s':>9} {'min s':>7} {'x import duckdb':>16}")
+    for name, values in times.items():
+        median = statistics.median(values)
+        print(f"{name:<40} {median:>9.3f} {min(values):>7.3f} {median / reference:>16.2f}")
+    for engine in ("python", "duckdb"):
+        median = statistics.median(times[f"eval --engine {engine}"])
+        verdict = "met" if median <= TARGET_SECONDS else "NOT met"
+        print(f"target: eval --engine {engine} <= {TARGET_SECONDS} s: {verdict} ({median:.3f} s)")
+
+
+if __name__ == "__main__":
+    main()
