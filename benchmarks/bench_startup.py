@@ -8,11 +8,14 @@ them all alike); medians are printed with their ratio to `import duckdb`. The ch
 cache bytecode in a temporary folder (PYTHONPYCACHEPREFIX), as an installed package has its
 .pyc files, and `eval`'s lint gate caches its result in another (LEADRULES_CACHE_DIR), warmed
 by a first round that is not counted; `eval (no gate cache)` shows a first run of a ruleset.
+CPU seconds (user + system of the child) are printed too: on a shared, loaded machine they
+stretch less than wall time.
 """
 
 from __future__ import annotations
 
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -39,13 +42,17 @@ def _commands(leads: Path) -> dict[str, tuple[list[str], dict[str, str]]]:
     }
 
 
-def _seconds(command: list[str], env: dict[str, str]) -> float:
+def _seconds(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall, CPU) seconds of one run; CPU (user + system, all threads) is what the process
+    needed, which a loaded machine stretches less than the wall time."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode not in (0, 3):
         raise SystemExit(f"{' '.join(command)} failed ({done.returncode}): {done.stderr.strip()}")
-    return elapsed
+    return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main() -> None:
@@ -59,21 +66,25 @@ def main() -> None:
         base_env.update(PYTHONPYCACHEPREFIX=str(folder / "pycache"), LEADRULES_CACHE_DIR=str(folder / "cache"))
         commands = _commands(leads)
         times: dict[str, list[float]] = {name: [] for name in commands}
+        cpu: dict[str, list[float]] = {name: [] for name in commands}
         for number in range(rounds + 1):
             names = list(commands)
             names = names[number % len(names):] + names[:number % len(names)]  # rotate the order per round
             for name in names:
                 command, extra = commands[name]
-                elapsed = _seconds(command, {**base_env, **extra})
+                elapsed, used = _seconds(command, {**base_env, **extra})
                 if number:  # round 0 writes the bytecode and the gate's cache
                     times[name].append(elapsed)
+                    cpu[name].append(used)
         load = os.getloadavg()
     reference = statistics.median(times['python -c "import duckdb"'])
+    cpu_reference = statistics.median(cpu['python -c "import duckdb"'])
     print(f"{rounds} interleaved rounds; load average {load[0]:.2f} on {os.cpu_count()} cores")
-    print(f"{'command':<40} {'median s':>9} {'min s':>7} {'x import duckdb':>16}")
+    print(f"{'command':<40} {'median s':>9} {'min s':>7} {'x import duckdb':>16} {'median CPU s':>13} {'x':>6}")
     for name, values in times.items():
-        median = statistics.median(values)
-        print(f"{name:<40} {median:>9.3f} {min(values):>7.3f} {median / reference:>16.2f}")
+        median, cpu_median = statistics.median(values), statistics.median(cpu[name])
+        print(f"{name:<40} {median:>9.3f} {min(values):>7.3f} {median / reference:>16.2f} {cpu_median:>13.3f} "
+              f"{cpu_median / cpu_reference:>6.2f}")
     for engine in ("python", "duckdb"):
         median = statistics.median(times[f"eval --engine {engine}"])
         verdict = "met" if median <= TARGET_SECONDS else "NOT met"
