@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from importlib import resources
 from pathlib import Path
 
 from lark import Lark, Token, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -63,11 +62,15 @@ _NAMED_TERMINALS = {
 
 def grammar_text() -> str:
     """The grammar shipped in the wheel, or the repository copy in a source checkout."""
-    packaged = resources.files("leadrules").joinpath("grammar/leadrules.lark")
-    if packaged.is_file():
-        return packaged.read_text(encoding="utf-8")
-    checkout = Path(__file__).resolve().parents[3] / "grammar" / "leadrules.lark"
-    return checkout.read_text(encoding="utf-8")
+    here = Path(__file__).resolve()
+    # the installed package's folder, then a source checkout: plain files, found without
+    # importlib.resources (whose import costs a tenth of the parser's start-up)
+    for candidate in (here.parents[1] / "grammar" / "leadrules.lark", here.parents[3] / "grammar" / "leadrules.lark"):
+        if candidate.is_file():
+            return candidate.read_text(encoding="utf-8")
+    from importlib import resources  # a package imported from a zip file
+
+    return resources.files("leadrules").joinpath("grammar/leadrules.lark").read_text(encoding="utf-8")
 
 
 def build_parser(grammar: str) -> Lark:
