@@ -98,7 +98,7 @@ def test_typed_values(model: CheckedModel) -> None:
     }, 1)
     assert error is None and valid is not None
     values = dict(zip(model.fields, valid.values, strict=True))
-    assert values["employees"] == 150 and isinstance(values["employees"], Decimal)
+    assert values["employees"] == 150 and values["employees"].__class__ is int
     assert values["revenue"] == Decimal("12.5") and values["visits"] == 3
     assert values["founded"] == dt.date(2020, 2, 29)
     assert values["seen"] == dt.datetime(2026, 11, 21, 8, tzinfo=dt.timezone.utc)

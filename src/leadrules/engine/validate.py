@@ -1,7 +1,9 @@
 """Lead validation: the single place that turns a raw JSON lead into typed values.
 
 `validate(model, lead, record)` returns `(ValidLead, None)` or `(None, error_record)`.
-Numbers become `Decimal`, dates `datetime.date`, timestamps aware UTC `datetime`; events are
+Integer fields become `int`; number fields stay `int` when given one and become `Decimal`
+otherwise (a float at its shortest repr); dates `datetime.date`, timestamps aware UTC
+`datetime`; events are
 `(type, at)` pairs of declared types only (events after as-of are kept: the engine decides).
 Error records follow section 5 of the language spec; `field` names the first invalid field in
 declaration order, then `"events"`. The SQL engine reuses this module, so it imports nothing
@@ -13,8 +15,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from leadrules import model as m
@@ -173,6 +176,14 @@ class Validator:
         self._events = {name: name for name in model.events}
         self._fast = _fast_path(model, self._events)
 
+    @property
+    def fast(self) -> Callable[[dict[str, Any], int], ValidLead | None]:
+        """The fast path alone, for loops over many leads: the ValidLead of a plain `dict` in
+        the common shape of a valid lead, or None when the lead needs the full call (which also
+        writes the error record of an invalid one)."""
+        fast: Callable[[dict[str, Any], int], ValidLead | None] = self._fast
+        return fast
+
     def __call__(self, lead: Any, record: int) -> tuple[ValidLead | None, dict[str, Any] | None]:
         if lead.__class__ is dict:
             valid = self._fast(lead, record)
@@ -217,11 +228,11 @@ class Validator:
             elif kind == _INTEGER:
                 number = _number_value(value)
                 if number is not None and number == number.to_integral_value():
-                    converted = number if cls is int else Decimal(int(number))
+                    converted = value if cls is int else int(number)
                     if extra is not None and not (extra[0] <= converted <= extra[1]):
                         converted = None
             elif kind == _NUMBER:
-                converted = _number_value(value)
+                converted = value if cls is int else _number_value(value)
                 if converted is not None and extra is not None and not (extra[0] <= converted <= extra[1]):
                     converted = None
             elif kind == _BOOLEAN:
@@ -268,10 +279,12 @@ class Validator:
 
 # Every integer up to 2**53 in magnitude is a float exactly, with itself as its shortest repr.
 _EXACT_FLOAT_INTEGERS = float(2**53)
-# Decimal(n) of the small counts most integer fields hold, built once: a Decimal is immutable,
-# and indexing is several times cheaper than building one per value
-_SMALL_INTEGERS = 1024
-_SMALL_DECIMALS = tuple(Decimal(n) for n in range(_SMALL_INTEGERS))
+
+
+def _bound(value: Decimal) -> int | Decimal:
+    """A field's bound as the generated checks compare it: a whole one as an int (an int
+    compared with an int is several times cheaper than with a Decimal; the result is the same)."""
+    return int(value) if value == value.to_integral_value() else value
 
 
 def _fast_path(model: m.CheckedModel, declared: dict[str, str]) -> Any:
@@ -280,8 +293,8 @@ def _fast_path(model: m.CheckedModel, declared: dict[str, str]) -> Any:
     general path (which also writes the error record). Field names and bounds enter the
     generated source only as constants `k0, k1, ...`."""
     constants: list[Any] = [Decimal, ValidLead, parse_lead_date, parse_lead_timestamp, declared,
-                            _common_timestamp, _from_common, _SMALL_DECIMALS]
-    lines = ["def build(K):", "", "    def fast(lead, record):", "        get = lead.get"]
+                            _common_timestamp, _from_common, tuple.__new__]
+    lines = ["def build(K):", "", "    def fast(lead, record):"]
 
     def const(value: Any) -> str:
         constants.append(value)
@@ -290,9 +303,20 @@ def _fast_path(model: m.CheckedModel, declared: dict[str, str]) -> Any:
     def emit(text: str) -> None:
         lines.append("        " + text)
 
-    for index, (name, fld) in enumerate(model.fields.items()):
+    names = tuple(model.fields)
+    targets = "".join(f"v{index}, " for index in range(len(names)))
+    if names:
+        # every field in one C call when all are present (the usual lead); a missing key
+        # (an optional field left out) reads them one by one
+        keys = [const(name) for name in names]
+        emit("try:")
+        emit(f"    ({targets}) = {const(itemgetter(*names))}(lead)" if len(names) > 1 else f"    v0 = lead[{keys[0]}]")
+        emit("except KeyError:")
+        emit("    get = lead.get")
+        for index, key in enumerate(keys):
+            emit(f"    v{index} = get({key})")
+    for index, fld in enumerate(model.fields.values()):
         v = f"v{index}"
-        emit(f"{v} = get({const(name)})")
         check: list[str] = []
         if fld.kind in ("text", "email"):
             check = [f"if {v}.__class__ is not str:", "    return None"]
@@ -301,16 +325,16 @@ def _fast_path(model: m.CheckedModel, declared: dict[str, str]) -> Any:
         elif fld.kind == "boolean":
             check = [f"if {v}.__class__ is not bool:", "    return None"]
         elif fld.kind in ("integer", "number"):
+            bounded = fld.low is not None and fld.high is not None
+            in_range = (f"    if not {const(_bound(fld.low))} <= {v} <= {const(_bound(fld.high))}:"  # type: ignore[arg-type]
+                        if bounded else "")
+            # a JSON int stays the int (exact, and int arithmetic in the evaluator is about
+            # twice as cheap as Decimal's; every output prints the two alike)
             check = [f"if {v}.__class__ is int:"]
-            if fld.low is not None and fld.high is not None:
-                check += [f"    if not {const(fld.low)} <= {v} <= {const(fld.high)}:", "        return None"]
-            check += [f"    {v} = small_decimals[{v}] if 0 <= {v} < {_SMALL_INTEGERS} else Decimal({v})"]
+            check += [in_range, "        return None"] if bounded else ["    pass"]
             if fld.kind == "number":
                 check += [f"elif {v}.__class__ is Decimal and {v}.is_finite():"]
-                if fld.low is not None and fld.high is not None:
-                    check += [f"    if not {const(fld.low)} <= {v} <= {const(fld.high)}:", "        return None"]
-                else:
-                    check += ["    pass"]
+                check += [in_range, "        return None"] if bounded else ["    pass"]
                 # a float (what json.loads gives) at its shortest repr, as the general path
                 # takes it; `x - x` is not 0.0 for NaN and the infinities
                 check += [f"elif {v}.__class__ is float and {v} - {v} == 0.0:", f"    {v} = Decimal(repr({v}))"]
@@ -318,10 +342,10 @@ def _fast_path(model: m.CheckedModel, declared: dict[str, str]) -> Any:
                 # an integral float: below 2**53 its value and its shortest repr are the same
                 # integer; a larger one takes the general path (which reads the repr)
                 check += [f"elif {v}.__class__ is float and {v}.is_integer() and -{_EXACT_FLOAT_INTEGERS!r} <= {v}"
-                          f" <= {_EXACT_FLOAT_INTEGERS!r}:", f"    {v} = Decimal(int({v}))"]
-            if fld.low is not None and fld.high is not None:
-                # a float is range-checked as the Decimal it became
-                check += [f"    if not {const(fld.low)} <= {v} <= {const(fld.high)}:", "        return None"]
+                          f" <= {_EXACT_FLOAT_INTEGERS!r}:", f"    {v} = int({v})"]
+            if bounded:
+                # a float is range-checked as the number it became
+                check += [in_range, "        return None"]
             check += ["else:", "    return None"]
         else:
             parse = "parse_date" if fld.kind == "date" else "parse_ts"
@@ -331,12 +355,10 @@ def _fast_path(model: m.CheckedModel, declared: dict[str, str]) -> Any:
             for text in check:
                 emit("    " + text)
         else:
-            if fld.kind in ("integer", "number", "date", "timestamp"):
-                emit(f"if {v} is None:")
-                emit("    return None")
+            # None (missing) fails every check above: its class is neither of the accepted ones
             for text in check:
                 emit(text)
-    emit('raw = get("events")')
+    emit('raw = lead.get("events")')
     emit("if raw is None:")
     emit("    events = ()")
     emit("elif raw.__class__ is list:")
@@ -366,15 +388,15 @@ def _fast_path(model: m.CheckedModel, declared: dict[str, str]) -> Any:
     emit("    events = tuple(kept)")
     emit("else:")
     emit("    return None")
-    emit('lead_id = get("id")')
+    emit('lead_id = lead.get("id")')
     emit("if lead_id is None:")
     emit("    lead_id = record")
-    values = "".join(f"v{i}, " for i in range(len(model.fields)))
-    emit(f"return ValidLead(lead_id, record, ({values}), events)")
+    # the tuple built directly: ValidLead(...) would run the named tuple's Python-level __new__
+    emit(f"return tuple_new(ValidLead, (lead_id, record, ({targets}), events))")
     lines.append("    return fast")
-    names = ", ".join(["Decimal", "ValidLead", "parse_date", "parse_ts", "declared", "common", "from_common",
-                       "small_decimals"] + [f"k{i}" for i in range(8, len(constants))])
-    lines[1] = f"    ({names},) = K"
+    unpacked = ", ".join(["Decimal", "ValidLead", "parse_date", "parse_ts", "declared", "common", "from_common",
+                          "tuple_new"] + [f"k{i}" for i in range(8, len(constants))])
+    lines[1] = f"    ({unpacked},) = K"
     namespace: dict[str, Any] = {}
     exec(compile("\n".join(lines) + "\n", f"<leadrules validate {model.name}>", "exec"), namespace)  # generated above, once per model
     return namespace["build"](tuple(constants))
