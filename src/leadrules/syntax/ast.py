@@ -410,4 +410,6 @@ def walk(node: Node) -> Iterator[Node]:
     while stack:
         current = stack.pop()
         yield current
-        stack.extend(reversed(list(iter_children(current))))
+        children = list(iter_children(current))
+        children.reverse()
+        stack += children
