@@ -52,8 +52,9 @@ def test_importing_a_command_imports_no_solver_sql_or_html_library(command: str,
     assert _imported(body, tmp_path) - allowed == set()
 
 
-def test_eval_on_the_python_engine_imports_no_solver_once_its_gate_is_cached(tmp_path: Path) -> None:
-    args = ("eval", "projectflow.rules", _LEADS, "--as-of", AS_OF, "--engine", "python", "-o", str(tmp_path / "o"))
+@pytest.mark.parametrize("engine", ["python", "auto"])  # auto: the Python engine for a small JSON Lines file
+def test_eval_on_the_python_engine_imports_no_solver_once_its_gate_is_cached(engine: str, tmp_path: Path) -> None:
+    args = ("eval", "projectflow.rules", _LEADS, "--as-of", AS_OF, "--engine", engine, "-o", str(tmp_path / "o"))
     assert _imported(_EVAL, tmp_path, *args) == {"z3"}  # the first run lints
     assert _imported(_EVAL, tmp_path, *args) == set()
 
