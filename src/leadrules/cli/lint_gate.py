@@ -8,16 +8,17 @@ a fraction of a second (docs/cli.md has the measurements); the configuration's `
 
 The lines the gate prints are kept in a cache (`$LEADRULES_CACHE_DIR`, else
 `$XDG_CACHE_HOME/leadrules`, else `~/.cache/leadrules`; `LEADRULES_NO_CACHE=1` turns it off),
-keyed by the rule file's path and text, its configuration, the Python version and the size and
-modification time of every module of leadrules: running a ruleset again then needs neither
-the linter nor its solver, a third of a short `eval`. A run whose solver ran out of budget is
-not kept, and a cache that cannot be read or written is passed by.
+keyed by the rule file's path and text, its configuration, the grammar, the Python version and
+the size and modification time of every module of leadrules and of z3: running a ruleset again
+then needs neither the linter nor its solver, a third of a short `eval`. A run whose solver ran
+out of budget is not kept, and a cache that cannot be read or written is passed by.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import json
 import os
 import sys
@@ -32,6 +33,7 @@ from leadrules.config import Config
 from leadrules.diagnostics import CODES, Diagnostic, Severity
 from leadrules.errors import LeadrulesError
 from leadrules.io.summary import terminal_safe
+from leadrules.syntax.parser import grammar_text
 from leadrules.workspace import LoadedFile
 
 __all__ = ["GATE_CODES", "gate_findings", "report_or_refuse", "cache_dir"]
@@ -94,20 +96,26 @@ def cache_dir() -> Path | None:
 
 
 def _code_fingerprint() -> list[tuple[str, int, int]]:
-    """(module, size, modification time) of every module of the package: a changed linter,
-    checker or engine gives another key."""
+    """(file, size, modification time) of every module of the package and of z3's (found
+    without importing it): a changed linter, checker or engine, or another z3, gives another key."""
     found = []
     for folder, _, names in os.walk(_PACKAGE_DIR):
         for name in names:
-            if name.endswith((".py", ".bin")):
+            if name.endswith((".py", ".bin", ".lark")):
                 status = os.stat(os.path.join(folder, name))
                 found.append((os.path.relpath(os.path.join(folder, name), _PACKAGE_DIR), status.st_size,
                               status.st_mtime_ns))
+    solver = importlib.util.find_spec("z3")
+    if solver is not None and solver.origin is not None:
+        status = os.stat(solver.origin)
+        found.append((solver.origin, status.st_size, status.st_mtime_ns))
     return sorted(found)
 
 
 def _cache_key(loaded: LoadedFile, gate: Config) -> str:
-    identity = [__version__, list(sys.version_info[:3]), _code_fingerprint(), loaded.source.path,
+    # the grammar: in a source checkout it lies outside the package folder
+    grammar = hashlib.sha256(grammar_text().encode("utf-8")).hexdigest()
+    identity = [__version__, list(sys.version_info[:3]), _code_fingerprint(), grammar, loaded.source.path,
                 loaded.source.text, repr(gate)]
     return hashlib.sha256(json.dumps(identity).encode("utf-8")).hexdigest()
 
