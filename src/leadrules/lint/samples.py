@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from leadrules import model as m
-from leadrules.lint.encode import all_expressions
+from leadrules.ir.lower import model_expressions
 from leadrules.lint.witness import AS_OF, event_times
 from leadrules.values import format_timestamp, json_number
 
@@ -34,7 +34,7 @@ def _mentioned(model: m.CheckedModel) -> tuple[dict[str, set[Any]], dict[str, se
     values: dict[str, set[Any]] = {name: set() for name in model.fields}
     domains: dict[str, set[str]] = {name: set() for name in model.fields}
     counts: dict[str, set[int]] = {name: set() for name in model.events}
-    stack: list[m.Expr] = list(all_expressions(model))
+    stack: list[m.Expr] = list(model_expressions(model))
     while stack:
         e = stack.pop()
         stack.extend(m.children(e))
@@ -170,7 +170,7 @@ class Sampler:
 def _windows(model: m.CheckedModel) -> dict[str, list[int]]:
     """Per event, the window lengths (seconds) anything counts it over, ascending."""
     found: dict[str, set[int]] = {}
-    stack: list[m.Expr] = list(all_expressions(model))
+    stack: list[m.Expr] = list(model_expressions(model))
     while stack:
         e = stack.pop()
         stack.extend(m.children(e))

@@ -64,7 +64,7 @@ def event_total(enc: Encoding, solution: z3.ModelRef) -> int:
     """How many events a witness read off `solution` would hold (each event's widest
     counter holds all of its events: the counters of nested windows form a chain)."""
     total = 0
-    for event, seconds in enc.windows_by_event().items():
+    for event, seconds in enc.event_windows.items():
         raw = solution.eval(enc.counts[(event, seconds[-1])], model_completion=True)
         assert isinstance(raw, z3.IntNumRef)
         total += raw.as_long()
@@ -73,7 +73,7 @@ def event_total(enc: Encoding, solution: z3.ModelRef) -> int:
 
 def event_caps(enc: Encoding, limit: int) -> list[z3.BoolRef]:
     """Constraints that keep every event's count at or below `limit`."""
-    return [enc.counts[(event, seconds[-1])] <= limit for event, seconds in enc.windows_by_event().items()]
+    return [enc.counts[(event, seconds[-1])] <= limit for event, seconds in enc.event_windows.items()]
 
 
 def build_witness(enc: Encoding, solution: z3.ModelRef) -> Witness:
@@ -113,7 +113,7 @@ def build_witness(enc: Encoding, solution: z3.ModelRef) -> Witness:
             assert isinstance(raw, z3.SeqRef)
             lead[name] = raw.as_string()
     events: list[dict[str, str]] = []
-    for event, seconds in enc.windows_by_event().items():
+    for event, seconds in enc.event_windows.items():
         counts = []
         for s in seconds:
             raw = get(enc.counts[(event, s)])

@@ -6,8 +6,8 @@ from typing import ClassVar
 
 from leadrules import model as m
 from leadrules.diagnostics import Severity
+from leadrules.ir.lower import model_expressions
 from leadrules.lint.context import UNKNOWN, UNSAT, LintContext
-from leadrules.lint.encode import all_expressions
 from leadrules.lint.facts import walk
 from leadrules.model_text import describe
 
@@ -43,7 +43,7 @@ class ConstantComparison:
     def run(self, ctx: LintContext) -> None:
         enc = ctx.encoding
         seen: set[tuple[int, int, int, int]] = set()
-        for top in all_expressions(ctx.model):
+        for top in model_expressions(ctx.model):
             for e in walk(top):
                 if not isinstance(e, (m.Compare, m.InSet, m.TextTest)):
                     continue

@@ -6,8 +6,8 @@ from typing import ClassVar
 
 from leadrules import model as m
 from leadrules.diagnostics import Severity
+from leadrules.ir.lower import model_expressions
 from leadrules.lint.context import LintContext
-from leadrules.lint.encode import all_expressions
 from leadrules.lint.facts import walk
 
 __all__ = ["UnusedDeclaration"]
@@ -41,7 +41,7 @@ class UnusedDeclaration:
     def run(self, ctx: LintContext) -> None:
         model = ctx.model
         used: set[tuple[str, str]] = set()
-        for top in all_expressions(model):
+        for top in model_expressions(model):
             for e in walk(top):
                 if isinstance(e, (m.FieldValue, m.EmailDomain)):
                     used.add(("field", e.field))
