@@ -56,6 +56,13 @@ class LintContext:
     def ask(self, *constraints: z3.BoolRef) -> Answer:
         return self.solver.ask(*constraints)
 
+    def possible(self, *constraints: z3.BoolRef) -> str:
+        """Whether a valid lead meets all constraints (sat, unsat or unknown), when no
+        witness is needed: a query on a large slice is first tried on the known leads."""
+        if self.solver.is_large(constraints) and self.leads.shows(constraints):
+            return SAT
+        return self.solver.ask(*constraints).status
+
     def witness_for(self, answer: Answer, constraints: Sequence[z3.BoolRef]) -> Witness | None:
         return self.solver.witness_for(answer, constraints)
 

@@ -12,7 +12,7 @@ from leadrules.diagnostics import Witness
 from leadrules.lint.outcome import Judge, Outcome
 from leadrules.lint.samples import Sampler
 from leadrules.lint.solver import SAT, SlicedSolver
-from leadrules.lint.witness import AS_OF_TEXT
+from leadrules.lint.witness import AS_OF_TEXT, lead_values
 
 __all__ = ["Claim", "KnownLeads"]
 
@@ -31,6 +31,9 @@ class KnownLeads:
     def __init__(self, judge: Judge, sampler: Sampler, solver: SlicedSolver) -> None:
         self.judge, self.sampler, self.solver = judge, sampler, solver
         self.outcomes: list[Outcome] = []
+        # per position in `outcomes`: the lead as a model of the base constraints (None when
+        # it is not one), made when a question first needs it
+        self._points: list[z3.ModelRef | None] = []
         for lead in sampler.leads(_SAMPLES):
             self.learn(lead)
 
@@ -49,6 +52,19 @@ class KnownLeads:
             if claim(outcome) is None:
                 return outcome
         return None
+
+    def shows(self, constraints: Sequence[z3.BoolRef]) -> bool:
+        """Whether a known lead meets every constraint: each is evaluated on the lead's
+        values as a model of the base constraints and links, which proves the query
+        satisfiable without solving it (a lead can only prove, never refute)."""
+        for index in range(len(self.outcomes)):
+            if index == len(self._points):
+                known = self.outcomes[index]
+                self._points.append(self.solver.model_of(lead_values(self.solver.encoding, known.lead, known.scores)))
+            point = self._points[index]
+            if point is not None and all(z3.is_true(point.eval(c, model_completion=True)) for c in constraints):
+                return True
+        return False
 
     def _vary(self, claim: Claim, near: Claim | None, focus: set[str] | None) -> Outcome | None:
         if near is None or not focus:

@@ -197,6 +197,22 @@ class SlicedSolver:
         self._why_unknown = solver.reason_unknown()
         return Answer(UNKNOWN)
 
+    # ---- known points ----------------------------------------------------------------------
+    def is_large(self, constraints: Sequence[z3.BoolRef]) -> bool:
+        """Whether the query depends on a large slice (solved from scratch, often slowly)."""
+        return len(self._slice(constraints)) > _INCREMENTAL_LIMIT
+
+    def model_of(self, values: Sequence[tuple[z3.ExprRef, z3.ExprRef]]) -> z3.ModelRef | None:
+        """The values (those of a known lead) as a model, when it satisfies every base
+        constraint and link; else None."""
+        model = z3.Model()
+        for variable, value in values:
+            model.update_value(variable, value)
+        for constraint in (*self.encoding.base, *self.encoding.links):
+            if not z3.is_true(model.eval(constraint, model_completion=True)):
+                return None
+        return model
+
     # ---- witnesses -------------------------------------------------------------------------
     def witness_for(self, answer: Answer, constraints: Sequence[z3.BoolRef]) -> Witness | None:
         """The witness of a satisfiable query; a number the solver picked as a non-decimal

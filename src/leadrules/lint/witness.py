@@ -11,10 +11,10 @@ import z3
 
 from leadrules import model as m
 from leadrules.diagnostics import Witness
-from leadrules.lint.encode import EPOCH, Encoding
-from leadrules.values import format_timestamp, json_number
+from leadrules.lint.encode import EPOCH, Encoding, micros
+from leadrules.values import format_timestamp, json_number, parse_timestamp
 
-__all__ = ["AS_OF", "AS_OF_TEXT", "build_witness", "NotDecimal", "event_times"]
+__all__ = ["AS_OF", "AS_OF_TEXT", "build_witness", "NotDecimal", "event_times", "lead_values"]
 
 AS_OF_TEXT = "2026-11-22T00:00:00Z"
 AS_OF = dt.datetime(2026, 11, 22, tzinfo=dt.timezone.utc)
@@ -125,6 +125,71 @@ def build_witness(enc: Encoding, solution: z3.ModelRef) -> Witness:
     events.sort(key=lambda e: e["at"])
     lead["events"] = events
     return Witness(AS_OF_TEXT, lead)
+
+
+def lead_values(enc: Encoding, lead: dict[str, Any], scores: dict[str, Decimal]) -> list[tuple[z3.ExprRef, z3.ExprRef]]:
+    """A valid lead (with the scores the engine gave it) as values of the encoding's
+    variables: the inverse of `build_witness`. Whether they satisfy the base constraints is
+    checked where they are used (see `KnownLeads.shows`)."""
+    values: list[tuple[z3.ExprRef, z3.ExprRef]] = []
+    for name, v in enc.fields.items():
+        f = v.field
+        value = lead.get(name)
+        if f.optional:
+            values.append((v.present, z3.BoolVal(value is not None)))
+        if value is None:
+            continue
+        if v.labels is not None:
+            named = v.labels[:-1]
+            values.append((v.value, z3.IntVal(named.index(value) if value in named else len(named))))
+        elif f.kind == "integer":
+            values.append((v.value, z3.IntVal(int(value))))
+        elif f.kind == "number":
+            values.append((v.value, _numeral(Decimal(str(value)))))
+        elif f.kind == "boolean":
+            values.append((v.value, z3.BoolVal(bool(value))))
+        elif f.kind == "date":
+            values.append((v.value, z3.IntVal(dt.date.fromisoformat(str(value)).toordinal())))
+        elif f.kind == "timestamp":
+            instant = parse_timestamp(str(value))
+            if instant is not None:
+                values.append((v.value, z3.IntVal(micros(instant))))
+        else:
+            values.append((v.value, z3.StringVal(value)))
+        if v.has_at is None or v.domain is None:
+            continue
+        has_at = "@" in value
+        values.append((v.has_at, z3.BoolVal(has_at)))
+        if not has_at:
+            continue
+        local, raw = value.rsplit("@", 1)
+        if v.domain_labels is not None:
+            named = v.domain_labels[:-1]
+            domain = raw.lower()
+            values.append((v.domain, z3.IntVal(named.index(domain) if domain in named else len(named))))
+            continue
+        values.append((z3.String(f"local:{v.value.decl().name()[len('field:'):]}"), z3.StringVal(local)))
+        values.append((v.domain, z3.StringVal(raw.lower() if v.raw_domain is not None else raw)))
+        if v.raw_domain is not None:
+            values.append((v.raw_domain, z3.StringVal(raw)))
+    ages: dict[str, list[float]] = {}
+    for event in lead.get("events", []):
+        at = parse_timestamp(event["at"])
+        if at is not None and at <= AS_OF:  # the engine counts no event after the as-of instant
+            ages.setdefault(event["type"], []).append((AS_OF - at).total_seconds())
+    for event, seconds in enc.event_windows.items():
+        times = ages.get(event, [])
+        for s in seconds:
+            values.append((enc.counts[(event, s)], z3.IntVal(sum(1 for age in times if s is None or age < s))))
+    for name, score in enc.scores.items():
+        if name in scores:
+            values.append((score, _numeral(scores[name])))
+    return values
+
+
+def _numeral(value: Decimal) -> z3.RatNumRef:
+    """An exact z3 numeral (`real` builds a quotient, which a model does not simplify)."""
+    return z3.RealVal(str(Fraction(value)))
 
 
 def describe_lead(enc: Encoding, lead: dict[str, Any], names: set[str] | None = None) -> str:

@@ -59,17 +59,17 @@ class UnreachableStage:
     def _why(self, ctx: LintContext, stage: str, criterion: m.StageCriterion) -> str:
         enc = ctx.encoding
         holds = enc.cond(criterion.condition).true
-        if ctx.ask(holds).status == UNSAT:
+        if ctx.possible(holds) == UNSAT:
             parts = criterion.condition.operands if isinstance(criterion.condition, m.And) else (criterion.condition,)
             for part in parts:
-                if ctx.ask(enc.cond(part).true).status == UNSAT:
+                if ctx.possible(enc.cond(part).true) == UNSAT:
                     return f"`{describe(part)}` never holds for a valid lead (given types, ranges and score bounds)"
             return f"its criterion `{describe(criterion.condition)}` never holds for a valid lead"
-        if ctx.ask(holds, z3.Not(enc.blocked(stage))).status == UNSAT:
+        if ctx.possible(holds, z3.Not(enc.blocked(stage))) == UNSAT:
             codes = [d.code for d in ctx.model.scoped_disqualifiers
                      if d.at is not None and ctx.model.stage_index(d.at) <= ctx.model.stage_index(stage)]
             return "every lead that meets its criterion is blocked by " + ", ".join(f"'{c}'" for c in codes)
-        if ctx.ask(enc.qualifies(stage), z3.Not(enc.disqualified())).status == UNSAT:
+        if ctx.possible(enc.qualifies(stage), z3.Not(enc.disqualified())) == UNSAT:
             return "every lead that meets its criterion is disqualified"
         later = [s for s in ctx.model.stages[ctx.model.stage_index(stage) + 1:]]
         return "every lead that meets its criterion also reaches a later stage (" + ", ".join(later) + ")"

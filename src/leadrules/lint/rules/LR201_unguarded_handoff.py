@@ -49,7 +49,7 @@ class UnguardedHandoff:
         candidates = [d for d in model.disqualifiers if d.at is None or model.stage_index(d.at) <= index]
         unknown = False
         for disqualifier in candidates:
-            status = ctx.ask(ctx.encoding.fires(disqualifier)).status
+            status = ctx.possible(ctx.encoding.fires(disqualifier))
             if status == UNKNOWN:
                 unknown = True
             elif status != UNSAT:

@@ -39,7 +39,7 @@ class DisqualifierNeverFires:
 
     def run(self, ctx: LintContext) -> None:
         for disqualifier in ctx.model.disqualifiers:
-            status = ctx.ask(ctx.encoding.fires(disqualifier)).status
+            status = ctx.possible(ctx.encoding.fires(disqualifier))
             if status == UNKNOWN:
                 ctx.incomplete(f"disqualifier '{disqualifier.code}'", disqualifier.span)
             elif status == UNSAT:

@@ -42,7 +42,7 @@ class DisqualifierAlwaysFires:
     def run(self, ctx: LintContext) -> None:
         for index, disqualifier in enumerate(ctx.model.disqualifiers):
             fires = ctx.encoding.fires(disqualifier)
-            status = ctx.ask(z3.Not(fires)).status
+            status = ctx.possible(z3.Not(fires))
             if status == UNKNOWN:
                 ctx.incomplete(f"disqualifier '{disqualifier.code}'", disqualifier.span)
             if status != UNSAT:

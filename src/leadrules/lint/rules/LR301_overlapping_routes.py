@@ -66,7 +66,7 @@ class OverlappingRoutes:
                     if found is not None:
                         witness: Witness | None = Witness(AS_OF_TEXT, found.lead)
                     else:
-                        if ctx.ask(*both).status == UNSAT:
+                        if ctx.possible(*both) == UNSAT:
                             continue  # exclusive whatever the stage: no need for the funnel
                         def in_stage(t: Outcome, stage: str = stage) -> str | None:
                             return None if t.record["stage"] == stage else "elsewhere"

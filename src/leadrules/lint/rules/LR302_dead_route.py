@@ -49,13 +49,13 @@ class DeadRoute:
                     ctx.incomplete(f"route entry to '{entry.target}'", entry.span)
                 if status != UNSAT:
                     continue
-                alone = ctx.ask(enc.ends_in(route.stage), enc.cond(entry.condition).true).status
+                alone = ctx.possible(enc.ends_in(route.stage), enc.cond(entry.condition).true)
                 if alone == UNSAT:
                     why = f"its condition never holds for a lead in '{route.stage}'"
                 else:
-                    shadows = [e.target for e in route.entries[:index] if e.condition is not None and ctx.ask(
+                    shadows = [e.target for e in route.entries[:index] if e.condition is not None and ctx.possible(
                         enc.ends_in(route.stage), enc.cond(e.condition).true, enc.cond(entry.condition).true
-                    ).status != UNSAT]
+                    ) != UNSAT]
                     why = "every lead it matches is already routed to " + ", ".join(f"'{t}'" for t in shadows)
                 ctx.report(self.code, f"route entry to '{entry.target}' is never selected: {why}", entry.span,
                            hint="move it above the entry that shadows it, or delete it")

@@ -43,11 +43,11 @@ class RuleNeverFires:
         for score in ctx.model.scores.values():
             for rule in score.rules:
                 if isinstance(rule, m.IfRule):
-                    status = ctx.ask(enc.cond(rule.condition).true).status
+                    status = ctx.possible(enc.cond(rule.condition).true)
                     why = f"`{describe(rule.condition)}` is never true for a valid lead"
                 elif isinstance(rule, m.PerFieldRule):
                     v = enc.fields[rule.field]
-                    status = ctx.ask(v.present, v.value != 0).status
+                    status = ctx.possible(v.present, v.value != 0)
                     why = f"'{rule.field}' is always 0 or missing"
                 else:
                     continue  # an event can always happen

@@ -59,7 +59,7 @@ class DuplicateScoring:
                         shared = lead_names([earlier.condition]) & lead_names([later.condition])
                         if shared:
                             a, b = enc.cond(earlier.condition).true, enc.cond(later.condition).true
-                            same = ctx.ask(a != b).status == UNSAT
+                            same = ctx.possible(a != b) == UNSAT
                     if same:
                         what = f"`{describe(later.condition)}`" if isinstance(later, m.IfRule) else \
                             f"'{later.event if isinstance(later, m.PerEventRule) else later.field}'"

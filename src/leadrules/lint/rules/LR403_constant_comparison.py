@@ -52,8 +52,8 @@ class ConstantComparison:
                     continue
                 seen.add(where)
                 c = enc.cond(e)
-                can_be_true = ctx.ask(c.true).status
-                can_be_false = ctx.ask(c.false).status
+                can_be_true = ctx.possible(c.true)
+                can_be_false = ctx.possible(c.false)
                 if UNKNOWN in (can_be_true, can_be_false):
                     ctx.incomplete(f"`{describe(e)}`", e.span)
                     continue
