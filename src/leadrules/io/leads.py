@@ -412,21 +412,61 @@ def csv_records(header: list[str], rows: Iterator[tuple[int, list[str] | str]],
     converters = [csv_cell_converter(model.fields[name].kind) if name in model.fields else None
                   for name in header]
     typed_id = "id" in model.fields and model.fields["id"].kind not in ("text", "email", "choice")
+    build = _record_builder(header, converters)
     for _, row in rows:
         if isinstance(row, str):
             yield UnreadableRow(row)
             continue
-        # a later column with the same (empty) name wins, as in a loop of assignments
-        record: dict[str, Any] = {
-            name: cell if convert is None else convert(cell)
-            for name, convert, cell in zip(header, converters, row, strict=False) if cell
-        }
+        record = build(row)
         if typed_id:
             shown = record.get("id")
             if shown is not None and not isinstance(shown, str):
                 yield TypedIdRecord(record, row[header.index("id")])
                 continue
         yield record
+
+
+def _record_builder(header: list[str], converters: list[Callable[[str], Any] | None],
+                    ) -> Callable[[list[str]], dict[str, Any]]:
+    """The record of a row: its non-empty cells by column name, converted by the column's
+    converter. For a header without repeated names, a function generated for it (straight-line
+    code, one line per column; names and converters enter only as constants `k0, k1, ...`) takes
+    rows of the header's length, and the general loop any other row."""
+
+    def general(row: list[str]) -> dict[str, Any]:
+        # a later column with the same (empty) name wins, as in a loop of assignments
+        return {name: cell if convert is None else convert(cell)
+                for name, convert, cell in zip(header, converters, row, strict=False) if cell}
+
+    if len(set(header)) != len(header):
+        return general
+    constants: list[Any] = [general]
+    lines = ["def build(K):", "", "    def record(row):", f"        if len(row) != {len(header)}:",
+             "            return general(row)", "        (" + "".join(f"c{i}, " for i in range(len(header))) + ") = row",
+             "        r = {}"]
+
+    def const(value: Any) -> str:
+        constants.append(value)
+        return f"k{len(constants) - 1}"
+
+    for index, (name, convert) in enumerate(zip(header, converters, strict=True)):
+        cell, key = f"c{index}", const(name)
+        if convert is None:
+            value = cell
+        elif convert is _fast_number_cell:
+            # its first case inline: ASCII digits are the int they spell
+            value = f"int({cell}) if {cell}.isdigit() and {cell}.isascii() else {const(convert)}({cell})"
+        elif convert is _fast_boolean_cell:
+            value = f"{const(_COMMON_BOOLEAN_CELLS)}[{cell}]"
+        else:
+            value = f"{const(convert)}({cell})"
+        lines += [f"        if {cell}:", f"            r[{key}] = {value}"]
+    lines += ["        return r", "    return record"]
+    lines[1] = "    (general, " + "".join(f"k{i}, " for i in range(1, len(constants))) + ") = K"
+    namespace: dict[str, Any] = {}
+    exec(compile("\n".join(lines) + "\n", "<leadrules csv record>", "exec"), namespace)  # generated above, per header
+    built: Callable[[list[str]], dict[str, Any]] = namespace["build"](tuple(constants))
+    return built
 
 
 def read_csv(stream: IO[bytes], model: m.CheckedModel, options: CsvOptions = DEFAULT_CSV,
@@ -607,8 +647,13 @@ def _cell(value: Any) -> str:
         return str(value)
     if cls is bool:
         return "true" if value else "false"
-    if cls is list and all(item.__class__ is str for item in value):
-        return ";".join(value)
+    if cls is list:
+        # reasons and blocked: codes, often none
+        for item in value:
+            if item.__class__ is not str:
+                break
+        else:
+            return ";".join(value)
     if value is None:
         return ""
     if value is True:
@@ -624,11 +669,15 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+_FLAG_CELLS = {True: "true", False: "false"}
+
+
 class CsvWriter:
     """One row per record with the columns of `csv_columns`; lists joined with ';'."""
 
     def __init__(self, stream: IO[str], model: m.CheckedModel, explain: bool = False) -> None:
         self.writer = csv.writer(stream, lineterminator="\n")
+        self.write_text = stream.write
         self.scores = list(model.scores)
         self.bands = list(model.bands)
         self.explain = explain
@@ -644,15 +693,24 @@ class CsvWriter:
             values = [record["id"], record["stage"], record["disqualified"], record["reasons"], record["blocked"],
                       record["route"], *[scores[name] for name in self.scores],
                       *[bands[name] for name in self.bands]]
-            # text and missing values, most cells, skip the call; `_cell` writes the rest
-            row = ["" if value is None else value if value.__class__ is str else _cell(value) for value in values]
+            # text, missing values, flags and whole scores, most cells, skip the call; `_cell`
+            # writes the rest
+            row = [value if (cls := value.__class__) is str else "" if value is None
+                   else str(value) if cls is int else _FLAG_CELLS[value] if cls is bool else _cell(value)
+                   for value in values]
             row.append("")
         if self.crm is not None:
             # the `crm` column follows `route` (the 6th column); blank on an error row
             row.insert(6, "" if error is not None else _cell(self.crm.value_for(record["stage"])))
         if self.explain:
             row.append(_cell(record.get("explain")))
-        self.writer.writerow(row)
+        line = ",".join(row)
+        if line.count(",") == len(row) - 1 and '"' not in line and "\n" not in line and "\r" not in line:
+            # no cell holds a comma, quote or line break: the csv module would quote none and
+            # write this line (a row has more than one cell, so no lone empty cell is quoted)
+            self.write_text(line + "\n")
+        else:
+            self.writer.writerow(row)
 
     def flush(self) -> None:
         pass
