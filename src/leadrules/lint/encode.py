@@ -26,11 +26,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from typing import Callable
 
 import z3
 
 from leadrules import model as m
 from leadrules.errors import InternalError
+from leadrules.fieldkinds import KINDS
 from leadrules.ir import Lowering, Plan, lower
 from leadrules.ir import nodes as n
 from leadrules.ir import plan as p
@@ -373,7 +375,7 @@ class _ValEmitter(ExprEmitter[Val]):
 
     def input(self, node: n.Input) -> Val:
         v = self.enc.fields[node.field]
-        return Val(v.present, z3.ToReal(v.value) if node.kind == "integer" else v.value)
+        return Val(v.present, z3.ToReal(v.value) if KINDS[node.kind].integral else v.value)
 
     def domain(self, node: n.Domain) -> Val:
         v = self.enc.fields[node.field]
@@ -761,32 +763,33 @@ def encode(model: m.CheckedModel, *, scope: str = "", text_uses: TextUses | None
     return enc
 
 
+# a field's z3 variable by the sort its kind names (fieldkinds.py): dates are day numbers and
+# timestamps microseconds, both Int
+_Z3_VARIABLES: dict[str, Callable[[str], z3.ExprRef]] = {
+    "Int": z3.Int, "Real": z3.Real, "Bool": z3.Bool, "String": z3.String,
+}
+
+
 def _field_vars(enc: Encoding, f: m.Field, uses: TextUses, var_name: str | None = None) -> FieldVars:
     # `name` names the z3 variables; the text uses are looked up by the field's own name
     name = f.name if var_name is None else var_name
     field_name = f.name
     present = z3.Bool(f"present:{name}") if f.optional else z3.BoolVal(True)
     value: z3.ExprRef
-    if f.kind in ("integer", "date", "timestamp"):
-        value = z3.Int(f"field:{name}")
-    elif f.kind == "number":
-        value = z3.Real(f"field:{name}")
-    elif f.kind == "boolean":
-        value = z3.Bool(f"field:{name}")
-    else:
-        value = z3.String(f"field:{name}")
-    if f.kind in ("integer", "number"):
+    record = KINDS[f.kind]
+    value = _Z3_VARIABLES[record.z3_sort](f"field:{name}")
+    if record.ranged:
         if f.low is not None:
             enc.base.append(z3.Implies(present, value >= real(f.low)))
         if f.high is not None:
             enc.base.append(z3.Implies(present, value <= real(f.high)))
-    if f.kind == "date":
+    if record.value_type == "date":
         enc.base.append(z3.And(value >= dt.date.min.toordinal(), value <= dt.date.max.toordinal()))
-    if f.kind == "timestamp":
+    if record.value_type == "timestamp":
         low = micros(dt.datetime(1, 1, 2, tzinfo=dt.timezone.utc))
         high = micros(dt.datetime(9999, 12, 30, tzinfo=dt.timezone.utc))
         enc.base.append(z3.And(value >= low, value <= high))
-    if f.kind not in ("text", "email", "choice"):
+    if not record.textual:
         return FieldVars(f, present, value)
     raw_literals = uses.get(("field", field_name), set())
     domain_literals = uses.get(("domain", field_name), set())
