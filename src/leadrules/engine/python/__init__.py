@@ -19,6 +19,7 @@ from leadrules import model as m
 from leadrules.engine.python.codegen import GeneratedModule
 from leadrules.engine.python.explain import Explanation, RuleTrace, build_explanation
 from leadrules.engine.python.load import CompiledModule, load_module
+from leadrules.engine.python.runtime import Trace
 from leadrules.engine.validate import Validator, ValidLead, error_record, parse_lead_timestamp, validator_for
 from leadrules.errors import InternalError
 from leadrules.source import Span
@@ -194,7 +195,7 @@ class Evaluator:
         return self._module.generated
 
     def trace(self, lead: Any, as_of: dt.datetime | None, *, record: int = 1, as_of_field: str | None = None,
-              ) -> tuple[dict[str, Any], ValidLead | None, tuple[Any, ...] | None, dt.datetime | None]:
+              ) -> tuple[dict[str, Any], ValidLead | None, Trace | None, dt.datetime | None]:
         """(record, valid lead, raw trace, instant evaluated at): what `explain` builds its ledger
         from, for callers that count many leads and need only a few of its numbers (the trace
         is laid out as `build_explanation` unpacks it). The last three are None for an invalid lead."""
@@ -215,7 +216,7 @@ class Evaluator:
                 traced = self._module.trace(valid.id, valid.values, valid.events, as_of)
         except _BUG_TYPES as exc:
             raise self._located(exc) from exc
-        return traced[0], valid, traced, as_of
+        return traced.record, valid, traced, as_of
 
     def _located(self, exc: BaseException) -> InternalError:
         """A failure inside generated code, pointed at the rule it was evaluating."""

@@ -1,10 +1,11 @@
-"""Code generation: a checked model → the Python source of one evaluator module.
+"""Code generation: a lowered plan (`leadrules.ir`) → the Python source of one evaluator module.
 
 The module defines `build(K)`, which unpacks the constant tuple `K` into closure variables
 (`k0`, `k1`, ...) and returns two functions over a validated lead:
 
 - `evaluate(lead_id, values, events, as_of)` → the output record (section 5 of the spec);
-- `trace(lead_id, values, events, as_of)` → the same record plus everything `explain` shows.
+- `trace(lead_id, values, events, as_of)` → a `runtime.Trace`: the same record plus everything
+  `explain` shows.
 
 Everything that comes from the rule file (names, labels, numbers, lists, dates) enters through
 `K`; the source only holds identifiers generated here (`v3` a field, `s0` a score, `n2` an event
@@ -18,15 +19,20 @@ as many leads per second (168,000 vs 29,000 leads/s on the 2-CPU development mac
 generated source it is.
 
 Three-valued logic: a value that may be missing is `None`; a condition is `True`, `False` or
-`None` (unknown). Which expressions can be missing is known statically (a required field never
-is), so two-valued parts compile to plain Python `and`/`or`/comparisons and only the nullable
-parts pay for Kleene logic.
+`None` (unknown). Which expressions can be missing is known statically (a node's `nullable`:
+a required field never is), so two-valued parts compile to plain Python `and`/`or`/comparisons
+and only the nullable parts pay for Kleene logic.
+
+`_Expressions` turns expression nodes into Python expressions (one method per node type),
+`_Scoring` turns points rules, scores and bands into lines, and `_Generator` writes the two
+functions: the plan's computed items in order, then the funnel as `plan.Funnel` defines it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -34,12 +40,17 @@ from typing import Any
 from leadrules import model as m
 from leadrules.engine.python.runtime import EXPORTS
 from leadrules.errors import InternalError
+from leadrules.fieldkinds import KINDS
+from leadrules.ir import Plan, lower
+from leadrules.ir import nodes as n
+from leadrules.ir import plan as p
+from leadrules.ir.emitter import ExprEmitter, ScoringEmitter
+from leadrules.output_schema import RECORD_KEYS
 from leadrules.source import Span
 
 __all__ = ["GeneratedModule", "generate", "Slot"]
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_COMPARE_OPS = frozenset(("==", "!=", "<", "<=", ">", ">="))
 
 # an event counter: (event name, window seconds or None for all time)
 Slot = tuple[str, "int | None"]
@@ -52,18 +63,46 @@ class GeneratedModule:
     source: str
     constants: tuple[Any, ...]
     line_map: dict[int, Span]
-    slots: tuple[Slot, ...]
+    plan: Plan
+    slots: tuple[Slot, ...]  # the event counters `trace` reports, in the plan's slot order
     # (score name, rule index within the score, rule) in the order `trace` reports points
-    rules: tuple[tuple[str, int, m.ScoreRule], ...]
-    criteria: tuple[str, ...]  # stages whose criterion `trace` reports, in funnel order
-    routes: tuple[str, ...]  # route blocks `trace` reports, in declaration order
-    email_fields: tuple[str, ...]  # fields whose `.domain` is computed
-    windows: dict[int, m.Window]  # window seconds → the window as written
+    rules: tuple[tuple[str, int, p.PointsRule], ...]
+
+    @property
+    def criteria(self) -> tuple[str, ...]:
+        """The stages whose criterion `trace` reports, in funnel order."""
+        return tuple(c.stage for c in self.plan.funnel.ladder)
+
+    @property
+    def routes(self) -> tuple[str, ...]:
+        """The route blocks `trace` reports, in declaration order."""
+        return tuple(r.stage for r in self.plan.funnel.routes)
+
+    @property
+    def email_fields(self) -> tuple[str, ...]:
+        """The fields whose `.domain` `trace` reports, in the plan's order."""
+        return self.plan.email_fields
 
 
 def _whole(value: Decimal) -> int | Decimal:
     """Numbers from the rule file: whole ones as int (faster arithmetic, same exact result)."""
     return int(value) if value == value.to_integral_value() else value
+
+
+def _int_score(score: p.Score) -> bool:
+    """Whether a score is always a Python int: `Score.integral`, or per-field rules that read
+    only integral kinds (the validator hands an `integer` field's value over as an int) with
+    every point, cap and bound whole."""
+    if score.integral:
+        return True
+    numbers = [x for x in (score.minimum, score.maximum) if x is not None]
+    for rule in score.rules:
+        if isinstance(rule, p.FieldPoints) and not KINDS[rule.value.kind].integral:
+            return False
+        numbers.append(rule.points)
+        if not isinstance(rule, p.IfPoints) and rule.cap is not None:
+            numbers.append(rule.cap)
+    return all(isinstance(_whole(x), int) for x in numbers)
 
 
 @dataclass
@@ -77,172 +116,72 @@ class _Emitter:
             self.line_map[len(self.lines)] = span
 
 
-class _Generator:
-    def __init__(self, model: m.CheckedModel) -> None:
-        self.model = model
-        self.constants: list[Any] = []
-        self.constant_index: dict[tuple[type, Any], int] = {}
-        self.field_index = {name: i for i, name in enumerate(model.fields)}
-        self.score_index = {name: i for i, name in enumerate(model.scores)}
-        self.band_index = {name: i for i, name in enumerate(model.bands)}
-        self.condition_index = {name: i for i, name in enumerate(model.conditions)}
-        self.condition_nullable: dict[str, bool] = {}
-        self.slots: dict[Slot, int] = {}
-        self.email_fields: list[str] = []
-        self.windows: dict[int, m.Window] = {}
-        self.temp = 0
-        self._collect()
+class _Constants:
+    """The constant pool `K`: each distinct value once, named `k<index>` in the source."""
 
-    # ---- constants and names
-    def const(self, value: Any) -> str:
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+        self.index: dict[tuple[type, Any], int] = {}
+
+    def __call__(self, value: Any) -> str:
         key = (type(value), value)
-        index = self.constant_index.get(key)
+        index = self.index.get(key)
         if index is None:
-            index = len(self.constants)
-            self.constants.append(value)
-            self.constant_index[key] = index
+            index = len(self.values)
+            self.values.append(value)
+            self.index[key] = index
         return f"k{index}"
 
     def number(self, value: Decimal) -> str:
-        return self.const(_whole(value))
+        return self(_whole(value))
+
+
+class _Expressions(ExprEmitter[str]):
+    """A node → one Python expression over the generated locals; it may be None exactly when
+    the node is `nullable`. Sub-expressions a test reads twice are bound once (`_t<n>`)."""
+
+    def __init__(self, pool: _Constants) -> None:
+        self.pool = pool
+        self.temp = 0
+
+    def code(self, node: n.Node) -> str:
+        return node.accept(self)
 
     def fresh(self) -> str:
         self.temp += 1
         return f"_t{self.temp}"
 
-    # ---- what the model uses
-    def _collect(self) -> None:
-        def visit(expr: m.Expr) -> None:
-            if isinstance(expr, (m.EventCount, m.HasEvent)):
-                self._slot(expr.event, expr.window)
-            elif isinstance(expr, m.EmailDomain) and expr.field not in self.email_fields:
-                self.email_fields.append(expr.field)
-            for child in m.children(expr):
-                visit(child)
+    def const(self, node: n.Const) -> str:
+        value = node.value
+        return self.pool(_whole(value) if isinstance(value, Decimal) else value)
 
-        for expr in self._all_expressions():
-            visit(expr)
-        for score in self.model.scores.values():
-            for rule in score.rules:
-                if isinstance(rule, m.PerEventRule):
-                    self._slot(rule.event, rule.window)
-        order = {name: i for i, name in enumerate(self.model.events)}
-        self.email_fields.sort(key=self.field_index.__getitem__)
-        ordered = sorted(self.slots, key=lambda s: (order[s[0]], -1 if s[1] is None else s[1]))
-        self.slots = {slot: i for i, slot in enumerate(ordered)}
+    def input(self, node: n.Input) -> str:
+        return f"v{node.index}"
 
-    def _slot(self, event: str, window: m.Window | None) -> None:
-        if window is not None:
-            self.windows.setdefault(window.seconds, window)
-        self.slots.setdefault((event, window.seconds if window is not None else None), len(self.slots))
+    def domain(self, node: n.Domain) -> str:
+        return f"d{node.index}"
 
-    def _all_expressions(self) -> list[m.Expr]:
-        model = self.model
-        exprs: list[m.Expr] = [c.expr for c in model.conditions.values()]
-        exprs += [r.condition for s in model.scores.values() for r in s.rules if isinstance(r, m.IfRule)]
-        exprs += [d.condition for d in model.disqualifiers]
-        exprs += [c.condition for c in model.criteria.values()]
-        exprs += [e.condition for r in model.routes.values() for e in r.entries if e.condition is not None]
-        return exprs
+    def score_ref(self, node: n.ScoreRef) -> str:
+        return f"s{node.index}"
 
-    # ---- expressions: (python expression, may be None)
-    def expr(self, e: m.Expr) -> tuple[str, bool]:
-        if isinstance(e, m.Const):
-            value = _whole(e.value) if isinstance(e.value, Decimal) else e.value
-            return self.const(value), False
-        if isinstance(e, m.FieldValue):
-            return f"v{self.field_index[e.field]}", self.model.fields[e.field].optional
-        if isinstance(e, m.EmailDomain):
-            return f"d{self.field_index[e.field]}", True
-        if isinstance(e, m.ScoreValue):
-            return f"s{self.score_index[e.score]}", False
-        if isinstance(e, m.BandValue):
-            return f"b{self.band_index[e.band]}", True
-        if isinstance(e, m.ConditionValue):
-            return f"c{self.condition_index[e.condition]}", self.condition_nullable[e.condition]
-        if isinstance(e, m.EventCount):
-            return f"n{self._slot_of(e.event, e.window)}", False
-        if isinstance(e, m.HasEvent):
-            return f"(n{self._slot_of(e.event, e.window)} > 0)", False
-        if isinstance(e, m.Linear):
-            return self._linear(e)
-        if isinstance(e, m.Compare):
-            if e.op not in _COMPARE_OPS:
-                raise InternalError(f"unknown comparison {e.op!r}")
-            return self._guarded((e.left, e.right), lambda a, b: f"{a} {e.op} {b}")
-        if isinstance(e, m.InSet):
-            values = self.const(frozenset(e.values))
-            op = "not in" if e.negated else "in"
-            return self._guarded((e.subject,), lambda a: f"{a} {op} {values}")
-        if isinstance(e, m.TextTest):
-            if e.op == "starts with":
-                return self._guarded((e.subject, e.pattern), lambda a, b: f"{a}.startswith({b})")
-            if e.op == "ends with":
-                return self._guarded((e.subject, e.pattern), lambda a, b: f"{a}.endswith({b})")
-            if e.op == "contains":
-                return self._guarded((e.subject, e.pattern), lambda a, b: f"{b} in {a}")
-            raise InternalError(f"unknown text test {e.op!r}")
-        if isinstance(e, m.Presence):
-            code, nullable = self.expr(e.subject)
-            if not nullable:
-                return ("True" if e.present else "False"), False
-            return f"({code} is {'not ' if e.present else ''}None)", False
-        if isinstance(e, m.Not):
-            return self._guarded((e.operand,), lambda a: f"not {a}")
-        if isinstance(e, m.And):
-            return self._kleene(e.operands, stop="False", keep="True")
-        if isinstance(e, m.Or):
-            return self._kleene(e.operands, stop="True", keep="False")
-        raise InternalError(f"cannot compile {type(e).__name__}")
+    def band_ref(self, node: n.BandRef) -> str:
+        return f"b{node.index}"
 
-    def _slot_of(self, event: str, window: m.Window | None) -> int:
-        return self.slots[(event, window.seconds if window is not None else None)]
+    def condition_ref(self, node: n.ConditionRef) -> str:
+        return f"c{node.index}"
 
-    def _guarded(self, operands: tuple[m.Expr, ...], build: Any) -> tuple[str, bool]:
-        """`build(*operands)`, or None when any nullable operand is None (each evaluated once)."""
-        checks: list[str] = []
-        refs: list[str] = []
-        for operand in operands:
-            code, nullable = self.expr(operand)
-            if not nullable:
-                refs.append(code)
-            elif _IDENT.match(code):
-                checks.append(f"{code} is None")
-                refs.append(code)
-            else:
-                temp = self.fresh()
-                checks.append(f"({temp} := {code}) is None")
-                refs.append(temp)
-        body = build(*refs)
-        if not checks:
-            return f"({body})", False
-        return f"(None if {' or '.join(checks)} else {body})", True
+    def event_aggregate(self, node: n.EventAggregate) -> str:
+        return f"n{node.slot.index}"
 
-    def _kleene(self, operands: tuple[m.Expr, ...], stop: str, keep: str) -> tuple[str, bool]:
-        """Kleene and (stop=False) / or (stop=True), short-circuiting on the deciding value."""
-        compiled = [self.expr(o) for o in operands]
-        if not any(nullable for _, nullable in compiled):
-            joiner = " and " if stop == "False" else " or "
-            return "(" + joiner.join(code for code, _ in compiled) + ")", False
-        tests: list[str] = []
-        unknown: list[str] = []
-        for code, nullable in compiled:
-            if nullable and not _IDENT.match(code):
-                temp = self.fresh()
-                tests.append(f"({temp} := {code}) is {stop}")
-                unknown.append(f"{temp} is None")
-            else:
-                tests.append(f"{code} is {stop}")
-                if nullable:
-                    unknown.append(f"{code} is None")
-        return f"({stop} if {' or '.join(tests)} else None if {' or '.join(unknown)} else {keep})", True
+    def has_event(self, node: n.HasEvent) -> str:
+        return f"(n{node.slot.index} > 0)"
 
-    def _linear(self, e: m.Linear) -> tuple[str, bool]:
+    def linear(self, node: n.Linear) -> str:
         checks: list[str] = []
         parts: list[str] = []
-        for coefficient, term in e.terms:
-            code, nullable = self.expr(term)
-            if nullable:
+        for coefficient, term in node.terms:
+            code = self.code(term)
+            if term.nullable:
                 if not _IDENT.match(code):
                     temp = self.fresh()
                     checks.append(f"({temp} := {code}) is None")
@@ -254,15 +193,183 @@ class _Generator:
             elif coefficient == -1:
                 parts.append(f"-{code}")
             else:
-                parts.append(f"{self.number(coefficient)} * {code}")
-        if e.constant != 0:
-            parts.append(self.number(e.constant))
+                parts.append(f"{self.pool.number(coefficient)} * {code}")
+        if node.constant != 0:
+            parts.append(self.pool.number(node.constant))
         body = "(" + " + ".join(parts) + ")"
         if not checks:
-            return body, False
-        return f"(None if {' or '.join(checks)} else {body})", True
+            return body
+        return f"(None if {' or '.join(checks)} else {body})"
 
-    # ---- the module
+    def compare(self, node: n.Compare) -> str:
+        if node.op not in n.COMPARE_OPS:
+            raise InternalError(f"unknown comparison {node.op!r}")
+        return self._guarded((node.left, node.right), lambda a, b: f"{a} {node.op} {b}")
+
+    def in_set(self, node: n.InSet) -> str:
+        values = self.pool(frozenset(node.values))
+        op = "not in" if node.negated else "in"
+        return self._guarded((node.subject,), lambda a: f"{a} {op} {values}")
+
+    def text_test(self, node: n.TextTest) -> str:
+        build = _TEXT_TESTS.get(node.op)
+        if build is None:
+            raise InternalError(f"unknown text test {node.op!r}")
+        return self._guarded((node.subject, node.pattern), build)
+
+    def presence(self, node: n.Presence) -> str:
+        if not node.subject.nullable:
+            return "True" if node.present else "False"
+        return f"({self.code(node.subject)} is {'not ' if node.present else ''}None)"
+
+    def not_(self, node: n.Not) -> str:
+        return self._guarded((node.operand,), lambda a: f"not {a}")
+
+    def all_(self, node: n.All) -> str:
+        return self._kleene(node.operands, stop="False", keep="True")
+
+    def any_(self, node: n.Any) -> str:
+        return self._kleene(node.operands, stop="True", keep="False")
+
+    def _guarded(self, operands: tuple[n.Node, ...], build: Callable[..., str]) -> str:
+        """`build(*operands)`, or None when any nullable operand is None (each evaluated once)."""
+        checks: list[str] = []
+        refs: list[str] = []
+        for operand in operands:
+            code = self.code(operand)
+            if not operand.nullable:
+                refs.append(code)
+            elif _IDENT.match(code):
+                checks.append(f"{code} is None")
+                refs.append(code)
+            else:
+                temp = self.fresh()
+                checks.append(f"({temp} := {code}) is None")
+                refs.append(temp)
+        body = build(*refs)
+        if not checks:
+            return f"({body})"
+        return f"(None if {' or '.join(checks)} else {body})"
+
+    def _kleene(self, operands: tuple[n.Node, ...], stop: str, keep: str) -> str:
+        """Kleene and (stop=False) / or (stop=True), short-circuiting on the deciding value."""
+        compiled = [(self.code(o), o.nullable) for o in operands]
+        if not any(nullable for _, nullable in compiled):
+            joiner = " and " if stop == "False" else " or "
+            return "(" + joiner.join(code for code, _ in compiled) + ")"
+        tests: list[str] = []
+        unknown: list[str] = []
+        for code, nullable in compiled:
+            if nullable and not _IDENT.match(code):
+                temp = self.fresh()
+                tests.append(f"({temp} := {code}) is {stop}")
+                unknown.append(f"{temp} is None")
+            else:
+                tests.append(f"{code} is {stop}")
+                if nullable:
+                    unknown.append(f"{code} is None")
+        return f"({stop} if {' or '.join(tests)} else None if {' or '.join(unknown)} else {keep})"
+
+
+_TEXT_TESTS: dict[str, Callable[[str, str], str]] = {
+    "starts with": lambda a, b: f"{a}.startswith({b})",
+    "ends with": lambda a, b: f"{a}.endswith({b})",
+    "contains": lambda a, b: f"{b} in {a}",
+}
+
+# a generated line: (indent depth, text, the rule it comes from)
+_Line = tuple[int, str, Span]
+
+
+class _Scoring(ScoringEmitter[list[_Line]]):
+    """Points rules, scores and bands → lines of the function body (depth 2). In `trace`, each
+    rule also appends (fired, points) to `RT`."""
+
+    def __init__(self, exprs: _Expressions, trace: bool) -> None:
+        self.exprs = exprs
+        self.pool = exprs.pool
+        self.trace = trace
+
+    def if_points(self, score: p.Score, rule: p.IfPoints) -> list[_Line]:
+        s, span = f"s{score.index}", rule.span
+        points = self.pool.number(rule.points)
+        code = self.exprs.code(rule.condition)
+        if self.trace:
+            lines = [(2, f"_f = {code} is True", span), (2, f"RT.append((_f, {points} if _f else 0))", span),
+                     (2, "if _f:", span)]
+        else:
+            lines = [(2, f"if {code}:", span)]
+        return lines + [(3, f"{s} += {points}", span)]
+
+    def event_points(self, score: p.Score, rule: p.EventPoints) -> list[_Line]:
+        s, span = f"s{score.index}", rule.span
+        count = self.exprs.code(rule.count)
+        lines = [(2, f"_p = {self.pool.number(rule.points)} * {count}", span)]
+        if rule.cap is not None:
+            # a count is never negative: the sign of the points says which side the cap bounds
+            bound = self.pool.number(rule.cap if rule.points > 0 else -rule.cap)
+            lines += [(2, f"if _p {'>' if rule.points > 0 else '<'} {bound}:", span), (3, f"_p = {bound}", span)]
+        if self.trace:
+            lines.append((2, f"RT.append(({count} > 0, _p))", span))
+        return lines + [(2, f"{s} += _p", span)]
+
+    def field_points(self, score: p.Score, rule: p.FieldPoints) -> list[_Line]:
+        s, span = f"s{score.index}", rule.span
+        value = self.exprs.code(rule.value)
+        lines: list[_Line] = []
+        depth = 2
+        if rule.value.nullable:
+            if self.trace:
+                lines.append((2, "_p = 0", span))
+            lines.append((2, f"if {value} is not None:", span))
+            depth = 3
+        lines.append((depth, f"_p = {self.pool.number(rule.points)} * {value}", span))
+        if rule.cap is not None:
+            high, low = self.pool.number(rule.cap), self.pool.number(-rule.cap)
+            lines += [(depth, f"if _p > {high}:", span), (depth + 1, f"_p = {high}", span),
+                      (depth, f"elif _p < {low}:", span), (depth + 1, f"_p = {low}", span)]
+        lines.append((depth, f"{s} += _p", span))
+        if self.trace:
+            lines.append((2, f"RT.append(({value} is not None and _p != 0, _p))", span))
+        return lines
+
+    def score(self, score: p.Score, rules: list[list[_Line]]) -> list[_Line]:
+        s, span = f"s{score.index}", score.span
+        lines = [(2, f"{s} = 0", span)] + [line for rule in rules for line in rule]
+        if score.minimum is not None:
+            minimum = self.pool.number(score.minimum)
+            lines += [(2, f"if {s} < {minimum}:", span), (3, f"{s} = {minimum}", span)]
+        if score.maximum is not None:
+            maximum = self.pool.number(score.maximum)
+            lines += [(2, f"if {s} > {maximum}:", span), (3, f"{s} = {maximum}", span)]
+        return lines
+
+    def band(self, band: p.Band) -> list[_Line]:
+        s = self.exprs.code(band.score)
+        parts = []
+        for entry in band.entries:
+            tests = []
+            if entry.low is not None:
+                tests.append(f"{s} >= {self.pool.number(entry.low)}")
+            if entry.high is not None:
+                tests.append(f"{s} < {self.pool.number(entry.high)}")
+            label = self.pool(entry.label)
+            if not tests:
+                parts.append(label)
+                break
+            parts.append(f"{label} if {' and '.join(tests)} else")
+        else:
+            parts.append("None")
+        return [(2, f"b{band.index} = {' '.join(parts)}", band.span)]
+
+
+class _Generator:
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.pool = _Constants()
+        self.exprs = _Expressions(self.pool)
+        self.field_index = {f.name: i for i, f in enumerate(plan.fields)}
+
     def module(self) -> GeneratedModule:
         out = _Emitter()
         out(0, f"from leadrules.engine.python.runtime import {', '.join(EXPORTS)}")
@@ -271,267 +378,174 @@ class _Generator:
         out(0, "def build(K):")
         constants_line = len(out.lines)
         out(1, "")  # constant unpacking, filled in below
-        rules: list[tuple[str, int, m.ScoreRule]] = []
-        routes: list[str] = []
-        criteria: list[str] = []
         for trace in (False, True):
-            self.temp = 0
-            rules, criteria, routes = self._function(out, trace)
+            self.exprs.temp = 0
+            self._function(out, trace)
         out(1, "return evaluate, trace")
-        names = ", ".join(f"k{i}" for i in range(len(self.constants)))
-        out.lines[constants_line] = f"    ({names},) = K" if self.constants else "    pass"
+        names = ", ".join(f"k{i}" for i in range(len(self.pool.values)))
+        out.lines[constants_line] = f"    ({names},) = K" if self.pool.values else "    pass"
+        plan = self.plan
         return GeneratedModule(
             source="\n".join(out.lines) + "\n",
-            constants=tuple(self.constants),
+            constants=tuple(self.pool.values),
             line_map=dict(out.line_map),
-            slots=tuple(self.slots),
-            rules=tuple(rules),
-            criteria=tuple(criteria),
-            routes=tuple(routes),
-            email_fields=tuple(self.email_fields),
-            windows=dict(self.windows),
+            plan=plan,
+            slots=tuple((s.event, s.seconds) for s in plan.slots),
+            rules=tuple((name, rule.index, rule) for kind, name in plan.order if kind == "score"
+                        for rule in plan.scores[name].rules),
         )
 
-    def _function(
-        self, out: _Emitter, trace: bool
-    ) -> tuple[list[tuple[str, int, m.ScoreRule]], list[str], list[str]]:
-        model = self.model
+    def _function(self, out: _Emitter, trace: bool) -> None:
+        plan, code = self.plan, self.exprs.code
+        funnel = plan.funnel
         out(1, "")
         out(1, f"def {'trace' if trace else 'evaluate'}(lead_id, values, events, as_of):")
-        if model.fields:
-            out(2, f"({', '.join(f'v{i}' for i in range(len(model.fields)))},) = values")
-        for name in self.email_fields:
+        if plan.fields:
+            out(2, f"({', '.join(f'v{i}' for i in range(len(plan.fields)))},) = values")
+        for name in plan.email_fields:
             i = self.field_index[name]
-            if model.fields[name].optional:
+            if plan.fields[i].optional:
                 out(2, f"d{i} = None if v{i} is None else email_domain(v{i})")
             else:
                 out(2, f"d{i} = email_domain(v{i})")
         self._events(out)
-        rules: list[tuple[str, int, m.ScoreRule]] = []
         if trace:
             out(2, "RT = []")
-        for kind, name in model.order:
+        scoring = _Scoring(self.exprs, trace)
+        for kind, name in plan.order:
             if kind == "condition":
-                condition = model.conditions[name]
-                code, nullable = self.expr(condition.expr)
-                self.condition_nullable[name] = nullable
-                out(2, f"c{self.condition_index[name]} = {code}", condition.span)
-            elif kind == "score":
-                rules.extend(self._score(out, model.scores[name], trace))
-            elif kind == "band":
-                self._band(out, model.bands[name])
-        for i, disqualifier in enumerate(model.disqualifiers):
-            out(2, f"q{i} = {self.expr(disqualifier.condition)[0]}", disqualifier.span)
-        routes = list(model.routes)
-        criteria = [s for s in model.stages if s in model.criteria]
+                condition = plan.conditions[name]
+                out(2, f"c{condition.index} = {code(condition.expr)}", condition.span)
+                continue
+            if kind == "score":
+                score = plan.scores[name]
+                lines = scoring.score(score, [scoring.points(score, rule) for rule in score.rules])
+            else:
+                lines = scoring.band(plan.bands[name])
+            for depth, text, span in lines:
+                out(depth, text, span)
+        for d in funnel.disqualifiers:
+            out(2, f"q{d.index} = {code(d.condition)}", d.span)
         if trace:
-            for stage in criteria:
-                criterion = model.criteria[stage]
-                out(2, f"g{model.stages.index(stage)} = {self.expr(criterion.condition)[0]}", criterion.span)
-            for r, stage in enumerate(routes):
-                for j, entry in enumerate(model.routes[stage].entries):
+            for criterion in funnel.ladder:
+                out(2, f"g{criterion.index} = {code(criterion.condition)}", criterion.span)
+            for route in funnel.routes:
+                for j, entry in enumerate(route.entries):
                     assert entry.condition is not None
-                    out(2, f"e{r}_{j} = {self.expr(entry.condition)[0]}", entry.span)
-        self._outcome(out, trace, routes)
-        scores = ", ".join(
-            f"{self.const(name)}: {f's{i}' if self._int_score(model.scores[name]) else f'json_number(s{i})'}"
-            for i, name in enumerate(model.scores)
-        )
-        bands = ", ".join(f"{self.const(name)}: b{i}" for i, name in enumerate(model.bands))
-        record = (
-            '{"id": lead_id, "stage": stage, "disqualified": disqualified, "reasons": reasons, '
-            f'"blocked": blocked, "scores": {{{scores}}}, "bands": {{{bands}}}, "route": route}}'
-        )
+                    out(2, f"e{route.index}_{j} = {code(entry.condition)}", entry.span)
+        self._outcome(out, trace)
+        record = self._record()
         if not trace:
             out(2, f"return {record}")
-            return rules, criteria, routes
+            return
 
         def tup(items: list[str]) -> str:
             return "(" + "".join(f"{x}, " for x in items) + ")"
 
-        out(2, "return (")
-        out(3, f"{record},")
-        out(3, "RT,")
-        out(3, tup([f"q{i}" for i in range(len(model.disqualifiers))]) + ",")
-        out(3, tup([f"g{model.stages.index(s)}" for s in criteria]) + ",")
-        out(3, tup([tup([f"e{r}_{j}" for j in range(len(model.routes[s].entries))]) for r, s in enumerate(routes)]) + ",")
-        out(3, tup([f"n{i}" for i in range(len(self.slots))]) + ",")
-        out(3, tup([f"d{self.field_index[f]}" for f in self.email_fields]) + ",")
-        out(3, tup([f"s{i}" for i in range(len(model.scores))]) + ",")
-        out(3, tup([f"b{i}" for i in range(len(model.bands))]) + ",")
-        out(3, tup([f"c{i}" for i in range(len(model.conditions))]) + ",")
+        out(2, "return Trace(")
+        out(3, f"record={record},")
+        out(3, "rule_points=RT,")
+        out(3, f"disqualifiers={tup([f'q{d.index}' for d in funnel.disqualifiers])},")
+        out(3, f"criteria={tup([f'g{c.index}' for c in funnel.ladder])},")
+        routes = [tup([f"e{r.index}_{j}" for j in range(len(r.entries))]) for r in funnel.routes]
+        out(3, f"routes={tup(routes)},")
+        out(3, f"counts={tup([f'n{s.index}' for s in plan.slots])},")
+        out(3, f"domains={tup([f'd{self.field_index[f]}' for f in plan.email_fields])},")
+        out(3, f"scores={tup([f's{s.index}' for s in plan.scores.values()])},")
+        out(3, f"bands={tup([f'b{b.index}' for b in plan.bands.values()])},")
+        out(3, f"conditions={tup([f'c{c.index}' for c in plan.conditions.values()])},")
         out(2, ")")
-        return rules, criteria, routes
+
+    def _record(self) -> str:
+        """The output record as a dict display, keys in `output_schema` order."""
+        plan = self.plan
+        scores = ", ".join(
+            f"{self.pool(name)}: {f's{s.index}' if _int_score(s) else f'json_number(s{s.index})'}"
+            for name, s in ((name, plan.scores[name]) for name in plan.output.scores)
+        )
+        bands = ", ".join(f"{self.pool(name)}: b{plan.bands[name].index}" for name in plan.output.bands)
+        values = {"id": "lead_id", "stage": "stage", "disqualified": "disqualified", "reasons": "reasons",
+                  "blocked": "blocked", "scores": f"{{{scores}}}", "bands": f"{{{bands}}}", "route": "route"}
+        return "{" + ", ".join(f'"{key}": {values[key]}' for key in RECORD_KEYS) + "}"
 
     def _events(self, out: _Emitter) -> None:
-        """One pass over the lead's events, counting every (event, window) the model uses."""
-        if not self.slots:
+        """One pass over the lead's events, counting every (event, window) the plan uses."""
+        slots = self.plan.slots
+        if not slots:
             return
-        out(2, " = ".join(f"n{i}" for i in range(len(self.slots))) + " = 0")
+        out(2, " = ".join(f"n{s.index}" for s in slots) + " = 0")
         out(2, "for t, at in events:")
         out(3, "if at > as_of:")
         out(4, "continue")
-        by_event: dict[str, list[tuple[int, int | None]]] = {}
-        for (event, seconds), i in self.slots.items():
-            by_event.setdefault(event, []).append((i, seconds))
-        for position, (event, slots) in enumerate(by_event.items()):
-            out(3, f"{'if' if position == 0 else 'elif'} t == {self.const(event)}:")
-            if any(seconds is not None for _, seconds in slots):
+        by_event: dict[str, list[n.EventSlot]] = {}
+        for slot in sorted(slots, key=lambda s: s.event_index):
+            by_event.setdefault(slot.event, []).append(slot)
+        for position, (event, counters) in enumerate(by_event.items()):
+            out(3, f"{'if' if position == 0 else 'elif'} t == {self.pool(event)}:")
+            if any(slot.seconds is not None for slot in counters):
                 # `as_of - N < at` as `as_of - at < N`: a difference of two instants is always
                 # a timedelta, while `as_of - N` leaves the datetime range near year 1
                 out(4, "age = as_of - at")
-            for i, seconds in slots:
-                if seconds is None:
-                    out(4, f"n{i} += 1")
+            for slot in counters:
+                if slot.seconds is None:
+                    out(4, f"n{slot.index} += 1")
                 else:
-                    out(4, f"if age < {self.const(dt.timedelta(seconds=seconds))}:")
-                    out(5, f"n{i} += 1")
+                    out(4, f"if age < {self.pool(dt.timedelta(seconds=slot.seconds))}:")
+                    out(5, f"n{slot.index} += 1")
 
-    def _int_score(self, score: m.Score) -> bool:
-        """Whether a score is always a Python int (no fractions, no field counters)."""
-        numbers: list[Decimal] = [x for x in (score.minimum, score.maximum) if x is not None]
-        for rule in score.rules:
-            if isinstance(rule, m.PerFieldRule):
-                return False
-            numbers.append(rule.points)
-            if not isinstance(rule, m.IfRule) and rule.cap is not None:
-                numbers.append(rule.cap)
-        return all(isinstance(_whole(x), int) for x in numbers)
-
-    def _score(self, out: _Emitter, score: m.Score, trace: bool) -> list[tuple[str, int, m.ScoreRule]]:
-        s = f"s{self.score_index[score.name]}"
-        out(2, f"{s} = 0", score.span)
-        rules = []
-        for index, rule in enumerate(score.rules):
-            rules.append((score.name, index, rule))
-            points = self.number(rule.points)
-            if isinstance(rule, m.IfRule):
-                code, _ = self.expr(rule.condition)
-                if trace:
-                    out(2, f"_f = {code} is True", rule.span)
-                    out(2, f"RT.append((_f, {points} if _f else 0))", rule.span)
-                    out(2, "if _f:", rule.span)
-                else:
-                    out(2, f"if {code}:", rule.span)
-                out(3, f"{s} += {points}", rule.span)
-                continue
-            if isinstance(rule, m.PerEventRule):
-                count = f"n{self._slot_of(rule.event, rule.window)}"
-                out(2, f"_p = {points} * {count}", rule.span)
-                if rule.cap is not None:
-                    if rule.points > 0:
-                        out(2, f"if _p > {self.number(rule.cap)}:", rule.span)
-                        out(3, f"_p = {self.number(rule.cap)}", rule.span)
-                    else:
-                        out(2, f"if _p < {self.number(-rule.cap)}:", rule.span)
-                        out(3, f"_p = {self.number(-rule.cap)}", rule.span)
-                if trace:
-                    out(2, f"RT.append(({count} > 0, _p))", rule.span)
-                out(2, f"{s} += _p", rule.span)
-                continue
-            value = f"v{self.field_index[rule.field]}"
-            depth = 2
-            if self.model.fields[rule.field].optional:
-                if trace:
-                    out(2, "_p = 0", rule.span)
-                out(2, f"if {value} is not None:", rule.span)
-                depth = 3
-            out(depth, f"_p = {points} * {value}", rule.span)
-            if rule.cap is not None:
-                out(depth, f"if _p > {self.number(rule.cap)}:", rule.span)
-                out(depth + 1, f"_p = {self.number(rule.cap)}", rule.span)
-                out(depth, f"elif _p < {self.number(-rule.cap)}:", rule.span)
-                out(depth + 1, f"_p = {self.number(-rule.cap)}", rule.span)
-            out(depth, f"{s} += _p", rule.span)
-            if trace:
-                out(2, f"RT.append(({value} is not None and _p != 0, _p))", rule.span)
-        if score.minimum is not None:
-            out(2, f"if {s} < {self.number(score.minimum)}:", score.span)
-            out(3, f"{s} = {self.number(score.minimum)}", score.span)
-        if score.maximum is not None:
-            out(2, f"if {s} > {self.number(score.maximum)}:", score.span)
-            out(3, f"{s} = {self.number(score.maximum)}", score.span)
-        return rules
-
-    def _band(self, out: _Emitter, band: m.Band) -> None:
-        s = f"s{self.score_index[band.score]}"
-        parts = []
-        for entry in band.entries:
-            tests = []
-            if entry.low is not None:
-                tests.append(f"{s} >= {self.number(entry.low)}")
-            if entry.high is not None:
-                tests.append(f"{s} < {self.number(entry.high)}")
-            label = self.const(entry.label)
-            if not tests:
-                parts.append(label)
-                break
-            parts.append(f"{label} if {' and '.join(tests)} else")
-        else:
-            parts.append("None")
-        out(2, f"b{self.band_index[band.name]} = {' '.join(parts)}", band.span)
-
-    def _route(self, stage: str, trace: bool, routes: list[str]) -> str:
-        route = self.model.routes.get(stage)
+    def _route(self, stage: str | None, trace: bool) -> str:
+        """The route of a lead whose final stage is `stage`: first true entry, else otherwise."""
+        route = self.plan.funnel.route_for(stage)
         if route is None:
             return "None"
-        r = routes.index(stage)
         parts = []
         for j, entry in enumerate(route.entries):
             assert entry.condition is not None
-            condition = f"e{r}_{j}" if trace else self.expr(entry.condition)[0]
-            parts.append(f"{self.const(entry.target)} if {condition} else")
-        parts.append(self.const(route.otherwise.target) if route.otherwise is not None else "None")
+            condition = f"e{route.index}_{j}" if trace else self.exprs.code(entry.condition)
+            parts.append(f"{self.pool(entry.target)} if {condition} else")
+        parts.append(self.pool(route.otherwise.target) if route.otherwise is not None else "None")
         return " ".join(parts)
 
-    def _outcome(self, out: _Emitter, trace: bool, routes: list[str]) -> None:
-        """reasons, blocked, stage, disqualified and route."""
-        model = self.model
-        globals_ = [(i, d) for i, d in enumerate(model.disqualifiers) if d.at is None]
-        scoped = [(i, d) for i, d in enumerate(model.disqualifiers) if d.at is not None]
+    def _outcome(self, out: _Emitter, trace: bool) -> None:
+        """reasons, blocked, stage, disqualified and route, as `plan.Funnel` defines them."""
+        funnel = self.plan.funnel
+        globals_ = funnel.global_disqualifiers
+        scoped = funnel.scoped_disqualifiers
         out(2, "reasons = []")
-        for i, d in globals_:
-            out(2, f"if q{i}:", d.span)
-            out(3, f"reasons.append({self.const(d.code)})", d.span)
+        for d in globals_:
+            out(2, f"if q{d.index}:", d.span)
+            out(3, f"reasons.append({self.pool(d.code)})", d.span)
         out(2, "blocked = []")
-        blockable = min((model.stages.index(d.at) for _, d in scoped if d.at is not None), default=len(model.stages))
         if scoped:
-            out(2, f"top = {len(model.stages)}")
-        for i, d in scoped:
-            assert d.at is not None
-            at = model.stages.index(d.at)
-            out(2, f"if q{i}:", d.span)
-            out(3, f"blocked.append({self.const(d.code)})", d.span)
-            out(3, f"if top > {at}:", d.span)
-            out(4, f"top = {at}", d.span)
-        branches: list[tuple[str, str, str]] = []  # (test, stage constant, route stage)
+            out(2, f"top = {len(funnel.stages)}")
+        for d in scoped:
+            out(2, f"if q{d.index}:", d.span)
+            out(3, f"blocked.append({self.pool(d.code)})", d.span)
+            out(3, f"if top > {d.blocks}:", d.span)
+            out(4, f"top = {d.blocks}", d.span)
+        branches: list[tuple[str, str, str]] = []  # (test, stage constant, stage)
         if globals_:
-            branches.append(("reasons", self.const(m.DISQUALIFIED), m.DISQUALIFIED))
-        for index in range(len(model.stages) - 1, 0, -1):
-            stage = model.stages[index]
-            criterion = model.criteria.get(stage)
-            if criterion is None:
-                continue
-            test = f"g{index}" if trace else self.expr(criterion.condition)[0]
-            if index >= blockable:
-                test = f"top > {index} and {test}"
-            branches.append((test, self.const(stage), stage))
-        entry = model.entry_stage
-        default = (self.const(entry), entry) if entry is not None else ("None", None)
+            branches.append(("reasons", self.pool(m.DISQUALIFIED), m.DISQUALIFIED))
+        for criterion in reversed(funnel.ladder):
+            test = f"g{criterion.index}" if trace else self.exprs.code(criterion.condition)
+            if criterion.index >= funnel.first_blockable:
+                test = f"top > {criterion.index} and {test}"
+            branches.append((test, self.pool(criterion.stage), criterion.stage))
         for position, (test, stage_const, stage) in enumerate(branches):
             out(2, f"{'if' if position == 0 else 'elif'} {test}:")
             out(3, f"stage = {stage_const}")
             out(3, f"disqualified = {'True' if stage == m.DISQUALIFIED else 'False'}")
-            out(3, f"route = {self._route(stage, trace, routes)}")
+            out(3, f"route = {self._route(stage, trace)}")
         depth = 2
         if branches:
             out(2, "else:")
             depth = 3
-        out(depth, f"stage = {default[0]}")
+        entry = funnel.entry_stage
+        out(depth, f"stage = {self.pool(entry) if entry is not None else 'None'}")
         out(depth, "disqualified = False")
-        out(depth, f"route = {self._route(default[1], trace, routes) if default[1] is not None else 'None'}")
+        out(depth, f"route = {self._route(entry, trace) if entry is not None else 'None'}")
 
 
 def generate(model: m.CheckedModel) -> GeneratedModule:
-    """Generate the evaluator module of a model."""
-    return _Generator(model).module()
+    """Generate the evaluator module of a model (lowered once here)."""
+    return _Generator(lower(model)).module()

@@ -1,10 +1,11 @@
 """The ledger behind one evaluation, for `leadrules explain` and `eval --explain`.
 
-`build_explanation` reads the tuple the generated `trace` function returns (points of every
-rule, truth of every disqualifier, criterion and route entry, event counts, scores, bands,
-conditions) and adds, for the next stage up, the truth of each clause of its criterion with
-the values involved. Clause truth is worked out here by a small interpreter over the traced
-values; the criterion as a whole always comes from the compiled code.
+`build_explanation` reads the `runtime.Trace` the generated `trace` function returns (points of
+every rule, truth of every disqualifier, criterion and route entry, event counts, scores,
+bands, conditions) and adds, for the next stage up, the truth of each clause of its criterion
+with the values involved. Clause truth is worked out by the plan interpreter
+(`leadrules.ir.interpret`) over the traced values; the criterion as a whole always comes from
+the compiled code.
 """
 
 from __future__ import annotations
@@ -15,13 +16,19 @@ from typing import Any
 
 from leadrules import model as m
 from leadrules.engine.python.codegen import GeneratedModule
+from leadrules.engine.python.runtime import Trace
 from leadrules.engine.validate import ValidLead
+from leadrules.ir import Lowering, Plan
+from leadrules.ir import plan as p
+from leadrules.ir.interpret import Interpreter, LeadValues
 from leadrules.model_text import describe, describe_rule, show_value
 from leadrules.values import format_number, json_number
 
 __all__ = ["Explanation", "RuleTrace", "Clause", "NextStage", "build_explanation", "ledger_text"]
 
 Truth = bool | None
+
+_RULE_KINDS: dict[type, str] = {p.IfPoints: "if", p.EventPoints: "per_event", p.FieldPoints: "per_field"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +91,7 @@ class Explanation:
     next_stage: NextStage | None = None
     domains: dict[str, str | None] = field(default_factory=dict)  # email field → its .domain
     slot_counts: dict[tuple[str, int | None], int] = field(default_factory=dict)  # (event, window s)
+    plan: Plan | None = field(default=None, compare=False, repr=False)  # what the values line up with
 
     @property
     def valid(self) -> bool:
@@ -92,11 +100,24 @@ class Explanation:
     def clauses(self, model: m.CheckedModel, stage: str) -> tuple[Clause, ...]:
         """Each `and`-part of a stage's criterion with its truth and the values it looked at."""
         criterion = model.criteria.get(stage)
-        if criterion is None or not self.valid:
+        if criterion is None or not self.valid or self.plan is None:
             return ()
-        values = _Values(self.values, self.scores, self.bands, self.conditions, self.slot_counts, self.domains)
-        return tuple(Clause(_clause_text(c, model), values.value(c), values.involved(c))
-                     for c in _clauses(criterion.condition))
+        lowering = Lowering(model, self.plan.slots)
+        interpreter = Interpreter(self._lead_values(self.plan))
+        return tuple(
+            Clause(_clause_text(c, model), interpreter.value(lowering.expr(c)), _involved(c, lowering, interpreter))
+            for c in _clauses(criterion.condition))
+
+    def _lead_values(self, plan: Plan) -> LeadValues:
+        """The traced values by the plan's positions, for the interpreter."""
+        return LeadValues(
+            values=tuple(self.values[f.name] for f in plan.fields),
+            counts=tuple(self.slot_counts[(s.event, s.seconds)] for s in plan.slots),
+            domains={i: self.domains[f.name] for i, f in enumerate(plan.fields) if f.name in self.domains},
+            scores=tuple(self.scores[name] for name in plan.scores),
+            bands=tuple(self.bands[name] for name in plan.bands),
+            conditions=tuple(self.conditions[name] for name in plan.conditions),
+        )
 
     def ledger(self, model: m.CheckedModel) -> dict[str, Any]:
         """The `"explain"` value of `eval --explain`: what fired and what the next stage lacks."""
@@ -129,13 +150,51 @@ def _window(window: m.Window | None) -> str:
 # ---- clause truth for the next stage --------------------------------------------------------
 
 
+_LEAVES = (m.FieldValue, m.EmailDomain, m.ScoreValue, m.BandValue, m.ConditionValue, m.EventCount)
+
+
+def _involved(expr: m.Expr, lowering: Lowering, interpreter: Interpreter) -> str:
+    """The values of the non-constant parts of a clause: `has 30`, `none`, `x is missing`.
+    The parts are named as the rule file writes them; their values come from the plan."""
+    if isinstance(expr, m.HasEvent):
+        count = interpreter.value(lowering.expr(m.EventCount(expr.event, expr.window, expr.span)))
+        return "none" if count == 0 else f"has {count}"
+    leaves: list[m.Expr] = []
+
+    def walk(e: m.Expr) -> None:
+        if isinstance(e, _LEAVES):
+            if e not in leaves:
+                leaves.append(e)
+        elif isinstance(e, m.HasEvent):
+            leaves.append(m.EventCount(e.event, e.window, e.span))
+        else:
+            for child in m.children(e):
+                walk(child)
+
+    walk(expr)
+    shown = []
+    for leaf in leaves:
+        v = interpreter.value(lowering.expr(leaf))
+        name = describe(leaf)
+        if v is None:
+            shown.append(f"{name} is missing")
+        elif len(leaves) == 1:
+            shown.append(f"has {show_value(v)}")
+        else:
+            shown.append(f"{name} is {show_value(v)}")
+    return ", ".join(shown)
+
+
 class _Values:
-    """The values one traced evaluation saw, and a small Kleene interpreter over them."""
+    """A Kleene reading of *model* expressions over one evaluation's values, by name.
+
+    Kept only for `calibrate/compute.py`, which still holds model expressions and builds this
+    from a trace; explain itself reads the plan through `leadrules.ir.interpret`. To be removed
+    once calibrate lowers its thresholds (`Lowering.expr`) and uses `Interpreter`."""
 
     def __init__(self, values: dict[str, Any], scores: dict[str, int | Decimal], bands: dict[str, str | None],
                  conditions: dict[str, Truth], counts: dict[tuple[str, int | None], int],
                  domains: dict[str, str | None]) -> None:
-        # the parts, not an Explanation: callers that count many leads build no ledger
         self.values = values
         self.scores = scores
         self.bands = bands
@@ -193,37 +252,6 @@ class _Values:
             return None if None in seen else not decisive
         raise TypeError(type(expr).__name__)
 
-    def involved(self, expr: m.Expr) -> str:
-        """The values of the non-constant parts of a clause: `has 30`, `none`, `x is missing`."""
-        if isinstance(expr, m.HasEvent):
-            count = self.value(m.EventCount(expr.event, expr.window, expr.span))
-            return "none" if count == 0 else f"has {count}"
-        leaves: list[m.Expr] = []
-
-        def walk(e: m.Expr) -> None:
-            if isinstance(e, (m.FieldValue, m.EmailDomain, m.ScoreValue, m.BandValue, m.ConditionValue,
-                              m.EventCount)):
-                if e not in leaves:
-                    leaves.append(e)
-            elif isinstance(e, m.HasEvent):
-                leaves.append(m.EventCount(e.event, e.window, e.span))
-            else:
-                for child in m.children(e):
-                    walk(child)
-
-        walk(expr)
-        shown = []
-        for leaf in leaves:
-            v = self.value(leaf)
-            name = describe(leaf)
-            if v is None:
-                shown.append(f"{name} is missing")
-            elif len(leaves) == 1:
-                shown.append(f"has {show_value(v)}")
-            else:
-                shown.append(f"{name} is {show_value(v)}")
-        return ", ".join(shown)
-
 
 def _clauses(expr: m.Expr) -> list[m.Expr]:
     if isinstance(expr, m.And):
@@ -238,54 +266,54 @@ def _clause_text(expr: m.Expr, model: m.CheckedModel) -> str:
 
 
 def build_explanation(model: m.CheckedModel, generated: GeneratedModule, record: dict[str, Any],
-                      lead: ValidLead | None, traced: tuple[Any, ...] | None, *,
+                      lead: ValidLead | None, traced: Trace | None, *,
                       detailed: bool = True) -> Explanation:
     """The ledger of one evaluation. `detailed=False` skips what only a person reads (rule
     texts, the next stage's clauses), for callers that judge many leads by their truths."""
     if lead is None or traced is None:
         return Explanation(record=record)
-    _, rule_points, disq, crit, route_truths, counts, domains, scores, bands, conditions = traced
-    rules = []
-    for (score, index, rule), (fired, points) in zip(generated.rules, rule_points, strict=True):
-        kind = "if" if isinstance(rule, m.IfRule) else "per_event" if isinstance(rule, m.PerEventRule) else "per_field"
-        rules.append(RuleTrace(score, index, rule.label, kind, bool(fired), Decimal(points),
-                               describe_rule(rule, model) if detailed else ""))
-    slot_counts = dict(zip(generated.slots, counts, strict=True))
+    plan = generated.plan
+    rules = tuple(
+        RuleTrace(score, index, rule.label, _RULE_KINDS[type(rule)], bool(fired), Decimal(points),
+                  describe_rule(model.scores[score].rules[index], model) if detailed else "")
+        for (score, index, rule), (fired, points) in zip(generated.rules, traced.rule_points, strict=True))
     explanation = Explanation(
         record=record,
-        rules=tuple(rules),
-        disqualifiers=tuple((d.code, truth) for d, truth in zip(model.disqualifiers, disq, strict=True)),
-        criteria=dict(zip(generated.criteria, crit, strict=True)),
-        routes=dict(zip(generated.routes, route_truths, strict=True)),
+        rules=rules,
+        disqualifiers=tuple((d.code, truth) for d, truth
+                            in zip(plan.funnel.disqualifiers, traced.disqualifiers, strict=True)),
+        criteria=dict(zip(generated.criteria, traced.criteria, strict=True)),
+        routes=dict(zip(generated.routes, traced.routes, strict=True)),
         values=dict(zip(model.fields, lead.values, strict=True)),
-        counts={event + _window(generated.windows.get(seconds) if seconds is not None else None): n
-                for (event, seconds), n in slot_counts.items()},
-        scores=dict(zip(model.scores, scores, strict=True)),
-        bands=dict(zip(model.bands, bands, strict=True)),
-        conditions=dict(zip(model.conditions, conditions, strict=True)),
-        domains=dict(zip(generated.email_fields, domains, strict=True)),
-        slot_counts=slot_counts,
+        counts={s.event + _window(s.window): count for s, count in zip(plan.slots, traced.counts, strict=True)},
+        scores=dict(zip(plan.scores, traced.scores, strict=True)),
+        bands=dict(zip(plan.bands, traced.bands, strict=True)),
+        conditions=dict(zip(plan.conditions, traced.conditions, strict=True)),
+        domains=dict(zip(plan.email_fields, traced.domains, strict=True)),
+        slot_counts=dict(zip(generated.slots, traced.counts, strict=True)),
+        plan=plan,
     )
-    next_stage = _next_stage(model, explanation) if detailed else None
+    next_stage = _next_stage(plan.funnel, explanation) if detailed else None
     if next_stage is None:
         return explanation
     return replace(explanation, next_stage=next_stage)
 
 
-def _next_stage(model: m.CheckedModel, e: Explanation) -> NextStage | None:
+def _next_stage(funnel: p.Funnel, e: Explanation) -> NextStage | None:
+    """The first stage above the lead's with a criterion, what blocks it and what it lacks."""
     stage = e.record.get("stage")
-    if stage not in model.stages:
+    if stage not in funnel.stages:
         return None
-    later = [s for s in model.stages[model.stages.index(stage) + 1:] if s in model.criteria]
-    if not later:
+    position = funnel.stages.index(stage)
+    target = next((c for c in funnel.ladder if c.index > position), None)
+    if target is None:
         return None
-    target = later[0]
-    position = model.stages.index(target)
     blocked_by = tuple(
-        d.code for d, (_, truth) in zip(model.disqualifiers, e.disqualifiers, strict=True)
-        if truth is True and d.at is not None and model.stages.index(d.at) <= position
+        d.code for d, (_, truth) in zip(funnel.disqualifiers, e.disqualifiers, strict=True)
+        if truth is True and d.blocks is not None and d.blocks <= target.index
     )
-    return NextStage(target, e.criteria.get(target), e.clauses(model, target), blocked_by)
+    assert e.plan is not None
+    return NextStage(target.stage, e.criteria.get(target.stage), e.clauses(e.plan.model, target.stage), blocked_by)
 
 
 def ledger_text(explanation: Explanation, model: m.CheckedModel) -> list[str]:

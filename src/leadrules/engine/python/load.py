@@ -9,6 +9,7 @@ from typing import Any
 
 from leadrules import model as m
 from leadrules.engine.python.codegen import GeneratedModule, generate
+from leadrules.engine.python.runtime import Trace
 
 __all__ = ["CompiledModule", "load_module"]
 
@@ -23,7 +24,7 @@ class CompiledModule:
     __slots__ = ("generated", "filename", "evaluate", "trace")
 
     def __init__(self, generated: GeneratedModule, filename: str,
-                 evaluate: Callable[..., dict[str, Any]], trace: Callable[..., tuple[Any, ...]]) -> None:
+                 evaluate: Callable[..., dict[str, Any]], trace: Callable[..., Trace]) -> None:
         self.generated = generated
         self.filename = filename
         self.evaluate = evaluate
