@@ -303,18 +303,24 @@ def _fast_path(model: m.CheckedModel, declared: dict[str, str]) -> Any:
     def emit(text: str) -> None:
         lines.append("        " + text)
 
-    names = tuple(model.fields)
-    targets = "".join(f"v{index}, " for index in range(len(names)))
-    if names:
-        # every field in one C call when all are present (the usual lead); a missing key
-        # (an optional field left out) reads them one by one
-        keys = [const(name) for name in names]
+    targets = "".join(f"v{index}, " for index in range(len(model.fields)))
+    required = [(index, name) for index, (name, fld) in enumerate(model.fields.items()) if not fld.optional]
+    optional = [(index, name) for index, (name, fld) in enumerate(model.fields.items()) if fld.optional]
+    if required:
+        # the required fields in one C call; one missing makes the lead invalid, which the
+        # general path reports
         emit("try:")
-        emit(f"    ({targets}) = {const(itemgetter(*names))}(lead)" if len(names) > 1 else f"    v0 = lead[{keys[0]}]")
+        if len(required) > 1:
+            emit(f"    ({''.join(f'v{index}, ' for index, _ in required)}) = "
+                 f"{const(itemgetter(*(name for _, name in required)))}(lead)")
+        else:
+            emit(f"    v{required[0][0]} = lead[{const(required[0][1])}]")
         emit("except KeyError:")
-        emit("    get = lead.get")
-        for index, key in enumerate(keys):
-            emit(f"    v{index} = get({key})")
+        emit("    return None")
+    if optional:
+        emit("get = lead.get")
+        for index, name in optional:
+            emit(f"v{index} = get({const(name)})")
     for index, fld in enumerate(model.fields.values()):
         v = f"v{index}"
         check: list[str] = []
