@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +12,12 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SPEC_EXAMPLES = REPO_ROOT / "tests" / "fixtures" / "spec_examples"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # the lint gate of `eval`/`export` caches what it prints; the suite keeps that cache in a
+    # folder of its own (inherited by the CLI subprocesses), never in the user's home
+    os.environ.setdefault("LEADRULES_CACHE_DIR", tempfile.mkdtemp(prefix="leadrules-test-cache-"))
 
 
 @dataclass(frozen=True)
