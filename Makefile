@@ -36,7 +36,7 @@ bench: $(STAMP)
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
 
-# The generated Spark SQL on a local pyspark session (Java 17+); installs the `spark` extra.
+# The generated Spark SQL and `eval --engine spark` on a local pyspark session (Java 17+); installs the `spark` extra.
 test-spark: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[spark]'
-	$(BIN)/pytest tests/sql/test_spark.py
+	$(BIN)/pytest tests/sql/test_spark.py tests/sql/test_spark_engine.py

@@ -21,14 +21,17 @@ Needs polars (`pip install -e .[bench]`).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
@@ -114,6 +117,24 @@ def _batch_commands(count: int, out: Path) -> list[tuple[str, list[str]]]:
         ("leadrules --engine python, JSONL → JSONL",
          leadrules_eval(jsonl_in, "python", "jsonl", "lr_python_js.jsonl")),
         ("leadrules --engine python, CSV → CSV", leadrules_eval(csv_in, "python", "csv", "lr_python.csv")),
+        *_spark_commands(csv_in, jsonl_in, out, leadrules_eval),
+    ]
+
+
+def _spark_commands(csv_in: str, jsonl_in: str, out: Path, leadrules_eval: Any) -> list[tuple[str, list[str]]]:
+    """`--engine spark` (local mode, every core) when pyspark is installed: it writes a new
+    directory, so each run first removes the previous round's."""
+    if importlib.util.find_spec("pyspark") is None:
+        return []
+
+    def fresh(command: list[str], target: str) -> list[str]:
+        return ["sh", "-c", 'rm -rf "$0" && exec "$@"', str(out / target), *command]
+
+    return [
+        ("leadrules --engine spark (local), CSV → CSV",
+         fresh(leadrules_eval(csv_in, "spark", "csv", "lr_spark_csv"), "lr_spark_csv")),
+        ("leadrules --engine spark (local), JSONL → JSONL",
+         fresh(leadrules_eval(jsonl_in, "spark", "jsonl", "lr_spark_jsonl"), "lr_spark_jsonl")),
     ]
 
 
@@ -147,9 +168,7 @@ def _run_batch(count: int, rounds: int, skip: set[str]) -> list[tuple[str, list[
             times[name].append(report["seconds"])
             peaks[name].append(report["peak_mb"])
         print(f"  batch, round {round_number + 1}/{rounds} done", file=sys.stderr, flush=True)
-    for path in out.iterdir():
-        path.unlink()
-    out.rmdir()
+    shutil.rmtree(out)
     return [(name, times[name], peaks[name], failures.get(name, "")) for name, _ in commands]
 
 

@@ -37,11 +37,11 @@ def lead_input_options(command: _Command) -> _Command:
 
 
 def check_as_of_choice(as_of_text: str | None, as_of_field: str | None, engine: str) -> None:
-    """--as-of-field excludes --as-of and the DuckDB engine (only the Python engine reads a
-    per-record instant)."""
+    """--as-of-field excludes --as-of and the DuckDB and Spark engines (only the Python engine
+    reads a per-record instant)."""
     if as_of_field is not None and as_of_text is not None:
         raise click.UsageError("--as-of and --as-of-field exclude each other")
-    if as_of_field is not None and engine == "duckdb":
+    if as_of_field is not None and engine in ("duckdb", "spark"):
         raise click.UsageError("--as-of-field needs --engine python (or auto)")
 
 

@@ -92,8 +92,12 @@ def _duckdb_run() -> Callable[..., EvalSummary] | None:
 @click.option("-o", "--output", "output_path", metavar="FILE",
               help="write results here, not stdout (a regular file is replaced atomically)")
 @click.option("--explain", is_flag=True, help="add the ledger of each evaluation to its record")
-@click.option("--engine", type=click.Choice(["python", "duckdb", "auto"]), default="auto", show_default=True,
-              help="same results; auto picks DuckDB for Parquet and large CSV / JSON Lines files")
+@click.option("--engine", type=click.Choice(["python", "duckdb", "spark", "auto"]), default="auto", show_default=True,
+              help="same results; auto picks DuckDB for Parquet and large CSV / JSON Lines files; "
+                   "spark writes a directory (-o DIR)")
+@click.option("--spark-remote", "spark_remote", metavar="URL", envvar="SPARK_REMOTE",
+              help="with --engine spark: the cluster's Spark Connect URL (sc://host:15002); "
+                   "default: $SPARK_REMOTE, else a local session on every core")
 @click.option("--summary", "force_summary", is_flag=True,
               help="print the run's summary on stderr even when stderr is not a terminal")
 @click.option("-q", "--quiet", is_flag=True, help="no summary and no progress bar on stderr")
@@ -104,7 +108,7 @@ def _duckdb_run() -> Callable[..., EvalSummary] | None:
 def command(ruleset: str, leads: str | None, as_of_text: str | None, as_of_field: str | None,
             events_path: str | None, output_format: str, output_path: str | None, explain: bool, engine: str,
             delimiter: str, encoding: str, force_summary: bool, quiet: bool, strict: bool,
-            crm_name: str | None) -> None:
+            crm_name: str | None, spark_remote: str | None) -> None:
     """Evaluate LEADS (.jsonl, .json array, .csv; '-' or absent: JSON Lines on stdin).
 
     With -o FILE and stderr a terminal (or with --summary), a summary of the results follows
@@ -116,7 +120,10 @@ def command(ruleset: str, leads: str | None, as_of_text: str | None, as_of_field
         raise click.UsageError("--quiet and --summary exclude each other")
     check_as_of_choice(as_of_text, as_of_field, engine)
     as_of = parse_as_of(as_of_text)
-    check_output_path(output_path)
+    if engine == "spark":
+        check_spark_choice(leads, output_path, explain)
+    else:
+        check_output_path(output_path)
     csv_reading = csv_options(delimiter, encoding)
     loaded = load_checked_or_exit(ruleset)
     report_or_refuse(loaded, strict)
@@ -126,6 +133,14 @@ def command(ruleset: str, leads: str | None, as_of_text: str | None, as_of_field
         if output_format == "parquet":
             raise InputError("--crm adds a key to JSON Lines or a column to CSV; it does not apply to --format parquet")
         model = with_crm_output(model, crm_name)
+    show_summary = force_summary or (not quiet and output_path not in (None, "-") and _stderr_is_terminal())
+    if engine == "spark":
+        assert output_path is not None and leads is not None
+        summary = _run_spark(model, leads, events_path, as_of, output_format, output_path, csv_reading,
+                             spark_remote, show_summary)
+        if show_summary and summary.tally is not None:
+            click.echo(render_summary(summary.tally, output_path), err=True, nl=False)
+        sys.exit(EXIT_INVALID if summary.invalid else EXIT_OK)
     # DuckDB is imported only when it runs: auto decides from the path and file size first
     wants_sql = engine == "duckdb" or (engine == "auto" and as_of_field is None
                                        and _auto_prefers_sql(leads, output_format, explain))
@@ -165,6 +180,31 @@ def with_crm_output(model: CheckedModel, name: str) -> CheckedModel:
         hint = f"did you mean '{suggestion}'?" if suggestion else f"its CRM mappings: {known}"
         raise InputError(f"--crm: the ruleset has no CRM mapping '{printable(name)}' ({hint})")
     return dataclasses.replace(model, crm_output=mapping)
+
+
+def check_spark_choice(leads: str | None, output_path: str | None, explain: bool) -> None:
+    """`--engine spark` reads a path Spark can read and writes a new directory: a usage error
+    (exit 2) in one line without LEADS or -o DIR, with --explain, or without pyspark."""
+    if leads is None or leads == "-":
+        raise click.UsageError("--engine spark reads a file or directory (LEADS), not standard input")
+    if output_path is None or output_path == "-":
+        raise click.UsageError("--engine spark writes a directory of part files: give -o DIR (a new directory)")
+    if explain:
+        raise click.UsageError("--explain needs --engine python")
+    from leadrules.batch.spark import pyspark_missing
+
+    missing = pyspark_missing()
+    if missing is not None:
+        raise InputError(missing)
+
+
+def _run_spark(model: CheckedModel, leads: str, events_path: str | None, as_of: dt.datetime, output_format: str,
+               output_dir: str, csv_reading: CsvOptions, remote: str | None, tally: bool) -> EvalSummary:
+    from leadrules.batch import spark
+
+    # the session ends with the process (a local one with its JVM)
+    return spark.run(spark.open_session(remote), model, leads, events_path, as_of, output_format, output_dir,
+                     csv_reading, tally=tally)
 
 
 def _stderr_is_terminal() -> bool:
