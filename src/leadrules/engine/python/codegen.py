@@ -35,13 +35,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from leadrules import model as m
 from leadrules.engine.python.runtime import EXPORTS
 from leadrules.errors import InternalError
 from leadrules.fieldkinds import KINDS
-from leadrules.ir import Plan, lower
+from leadrules.ir import Lowering, Plan, lower
 from leadrules.ir import nodes as n
 from leadrules.ir import plan as p
 from leadrules.ir.emitter import ExprEmitter, ScoringEmitter
@@ -67,6 +68,12 @@ class GeneratedModule:
     slots: tuple[Slot, ...]  # the event counters `trace` reports, in the plan's slot order
     # (score name, rule index within the score, rule) in the order `trace` reports points
     rules: tuple[tuple[str, int, p.PointsRule], ...]
+
+    @cached_property
+    def lowering(self) -> Lowering:
+        """Lowers model expressions against this module's plan, keeping what it lowered: explain
+        asks for the parts of criteria, each time a lead's next stage is explained."""
+        return Lowering(self.plan.model, self.plan.slots)
 
     @property
     def criteria(self) -> tuple[str, ...]:

@@ -91,7 +91,8 @@ class Explanation:
     next_stage: NextStage | None = None
     domains: dict[str, str | None] = field(default_factory=dict)  # email field → its .domain
     slot_counts: dict[tuple[str, int | None], int] = field(default_factory=dict)  # (event, window s)
-    plan: Plan | None = field(default=None, compare=False, repr=False)  # what the values line up with
+    # the generated module the values came from (its plan says what they line up with)
+    module: GeneratedModule | None = field(default=None, compare=False, repr=False)
 
     @property
     def valid(self) -> bool:
@@ -100,10 +101,10 @@ class Explanation:
     def clauses(self, model: m.CheckedModel, stage: str) -> tuple[Clause, ...]:
         """Each `and`-part of a stage's criterion with its truth and the values it looked at."""
         criterion = model.criteria.get(stage)
-        if criterion is None or not self.valid or self.plan is None:
+        if criterion is None or not self.valid or self.module is None:
             return ()
-        lowering = Lowering(model, self.plan.slots)
-        interpreter = Interpreter(self._lead_values(self.plan))
+        lowering = self.module.lowering
+        interpreter = Interpreter(self._lead_values(self.module.plan))
         return tuple(
             Clause(_clause_text(c, model), interpreter.value(lowering.expr(c)), _involved(c, lowering, interpreter))
             for c in _clauses(criterion.condition))
@@ -291,15 +292,15 @@ def build_explanation(model: m.CheckedModel, generated: GeneratedModule, record:
         conditions=dict(zip(plan.conditions, traced.conditions, strict=True)),
         domains=dict(zip(plan.email_fields, traced.domains, strict=True)),
         slot_counts=dict(zip(generated.slots, traced.counts, strict=True)),
-        plan=plan,
+        module=generated,
     )
-    next_stage = _next_stage(plan.funnel, explanation) if detailed else None
+    next_stage = _next_stage(model, plan.funnel, explanation) if detailed else None
     if next_stage is None:
         return explanation
     return replace(explanation, next_stage=next_stage)
 
 
-def _next_stage(funnel: p.Funnel, e: Explanation) -> NextStage | None:
+def _next_stage(model: m.CheckedModel, funnel: p.Funnel, e: Explanation) -> NextStage | None:
     """The first stage above the lead's with a criterion, what blocks it and what it lacks."""
     stage = e.record.get("stage")
     if stage not in funnel.stages:
@@ -312,8 +313,7 @@ def _next_stage(funnel: p.Funnel, e: Explanation) -> NextStage | None:
         d.code for d, (_, truth) in zip(funnel.disqualifiers, e.disqualifiers, strict=True)
         if truth is True and d.blocks is not None and d.blocks <= target.index
     )
-    assert e.plan is not None
-    return NextStage(target.stage, e.criteria.get(target.stage), e.clauses(e.plan.model, target.stage), blocked_by)
+    return NextStage(target.stage, e.criteria.get(target.stage), e.clauses(model, target.stage), blocked_by)
 
 
 def ledger_text(explanation: Explanation, model: m.CheckedModel) -> list[str]:
