@@ -1,14 +1,23 @@
-"""Lint time on generated rulesets of 50, 150 and 300 rules (scores, routes, stages).
+"""Lint time on generated rulesets of 150, 300, 450 and 600 rules (scores, routes, stages).
 
-Run: .venv/bin/python benchmarks/bench_lint.py [SIZES...]
-Prints one line per size: rules, findings, seconds.
+Run: .venv/bin/python benchmarks/bench_lint.py [--rounds R] [SIZES...]
+Each size is linted in a fresh process (z3's state carries over between runs in one process),
+sizes interleaved over the rounds. Prints per size the median wall and CPU seconds, the
+findings (LR900: questions the solver left open within its time budget), and the growth
+exponent k of t ~ n^k from the previous size: log(t2/t1) / log(n2/n1), on CPU seconds,
+which a loaded machine distorts less than wall time.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import random
+import statistics
+import subprocess
 import sys
 import time
+from pathlib import Path
 
 from leadrules.check import check
 from leadrules.config import Config
@@ -78,18 +87,50 @@ def ruleset(rules: int, seed: int = 7) -> str:
     return "\n".join(lines) + "\n"
 
 
+def lint_once(size: int) -> dict[str, float]:
+    """Lint one generated ruleset in this process: wall and CPU seconds, findings."""
+    text = ruleset(size)
+    module, diagnostics = parse(SourceFile(f"bench{size}.rules", text))
+    assert module is not None, diagnostics
+    model, diagnostics = check(module)
+    assert model is not None, [d.message for d in diagnostics]
+    wall, cpu = time.perf_counter(), time.process_time()
+    findings = lint(model, Config())
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return {"wall": wall, "cpu": cpu, "findings": len(findings),
+            "incomplete": sum(1 for d in findings if d.code == "LR900")}
+
+
+def _fresh(size: int) -> dict[str, float]:
+    out = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--one", str(size)],
+                         capture_output=True, text=True, check=True)
+    result: dict[str, float] = json.loads(out.stdout)
+    return result
+
+
 def main(argv: list[str]) -> int:
-    sizes = [int(a) for a in argv] or [50, 150, 300]
+    if argv[:1] == ["--one"]:
+        print(json.dumps(lint_once(int(argv[1]))))
+        return 0
+    rounds = 1
+    if argv[:1] == ["--rounds"]:
+        rounds, argv = int(argv[1]), argv[2:]
+    sizes = [int(a) for a in argv] or [150, 300, 450, 600]
+    runs: dict[int, list[dict[str, float]]] = {size: [] for size in sizes}
+    for _ in range(rounds):
+        for size in sizes:
+            runs[size].append(_fresh(size))
+    previous: tuple[int, float] | None = None
     for size in sizes:
-        text = ruleset(size)
-        module, diagnostics = parse(SourceFile(f"bench{size}.rules", text))
-        assert module is not None, diagnostics
-        model, diagnostics = check(module)
-        assert model is not None, [d.message for d in diagnostics]
-        started = time.perf_counter()
-        findings = lint(model, Config())
-        elapsed = time.perf_counter() - started
-        print(f"{size:4d} rules: {len(findings):4d} findings, {elapsed:7.2f} s", flush=True)
+        wall = statistics.median(r["wall"] for r in runs[size])
+        cpu = statistics.median(r["cpu"] for r in runs[size])
+        last = runs[size][-1]
+        growth = ""
+        if previous is not None and previous[1] > 0 and cpu > 0:
+            growth = f", growth n^{math.log(cpu / previous[1]) / math.log(size / previous[0]):.1f} from {previous[0]}"
+        print(f"{size:4d} rules: {int(last['findings']):4d} findings ({int(last['incomplete'])} LR900), "
+              f"{wall:7.2f} s wall, {cpu:7.2f} s CPU{growth}", flush=True)
+        previous = (size, cpu)
     return 0
 
 
