@@ -672,6 +672,44 @@ def _cell(value: Any) -> str:
 _FLAG_CELLS = {True: "true", False: "false"}
 
 
+def _cells_of(scores: list[str], bands: list[str]) -> Callable[[dict[str, Any]], list[str]]:
+    """The cells of an output record (not an error record) in the columns of `csv_columns`
+    (without `crm` and `explain`), `_cell` of each value: a function generated for the score
+    and band names (they enter only as constants), whose line per column tests first for the
+    type the column usually holds (text, a flag, no codes, a whole score)."""
+    constants: list[Any] = [_cell, _FLAG_CELLS]
+
+    def const(value: Any) -> str:
+        constants.append(value)
+        return f"k{len(constants) - 1}"
+
+    def text(v: str) -> str:
+        return f"{v} if {v}.__class__ is str else '' if {v} is None else cell({v})"
+
+    def flag(v: str) -> str:
+        return f"flags[{v}] if {v}.__class__ is bool else cell({v})"
+
+    def codes(v: str) -> str:
+        return f"'' if {v}.__class__ is list and not {v} else cell({v})"
+
+    def number(v: str) -> str:
+        return f"str({v}) if {v}.__class__ is int else cell({v})"
+
+    columns = [('record["id"]', text), ('record["stage"]', text), ('record["disqualified"]', flag),
+               ('record["reasons"]', codes), ('record["blocked"]', codes), ('record["route"]', text)]
+    columns += [(f"scores[{const(name)}]", number) for name in scores]
+    columns += [(f"bands[{const(name)}]", text) for name in bands]
+    lines = ["def build(K):", "    (cell, flags, " + "".join(f"k{i}, " for i in range(2, len(constants))) + ") = K",
+             "    def cells(record):", '        scores = record["scores"]', '        bands = record["bands"]']
+    lines += [f"        a{index} = {source}" for index, (source, _) in enumerate(columns)]
+    lines += ["        return [" + "".join(f"{shown(f'a{index}')}, " for index, (_, shown) in enumerate(columns))
+              + "'']", "    return cells"]
+    namespace: dict[str, Any] = {}
+    exec(compile("\n".join(lines) + "\n", "<leadrules csv cells>", "exec"), namespace)  # generated above, per model
+    built: Callable[[dict[str, Any]], list[str]] = namespace["build"](tuple(constants))
+    return built
+
+
 class CsvWriter:
     """One row per record with the columns of `csv_columns`; lists joined with ';'."""
 
@@ -682,6 +720,7 @@ class CsvWriter:
         self.bands = list(model.bands)
         self.explain = explain
         self.crm = model.crm_output
+        self.cells = _cells_of(self.scores, self.bands)
         self.writer.writerow(csv_columns(model, explain))
 
     def write(self, record: dict[str, Any]) -> None:
@@ -689,16 +728,7 @@ class CsvWriter:
         if error is not None:
             row = [_cell(record.get("id"))] + [""] * (5 + len(self.scores) + len(self.bands)) + [error["message"]]
         else:
-            scores, bands = record["scores"], record["bands"]
-            values = [record["id"], record["stage"], record["disqualified"], record["reasons"], record["blocked"],
-                      record["route"], *[scores[name] for name in self.scores],
-                      *[bands[name] for name in self.bands]]
-            # text, missing values, flags and whole scores, most cells, skip the call; `_cell`
-            # writes the rest
-            row = [value if (cls := value.__class__) is str else "" if value is None
-                   else str(value) if cls is int else _FLAG_CELLS[value] if cls is bool else _cell(value)
-                   for value in values]
-            row.append("")
+            row = self.cells(record)
         if self.crm is not None:
             # the `crm` column follows `route` (the 6th column); blank on an error row
             row.insert(6, "" if error is not None else _cell(self.crm.value_for(record["stage"])))
