@@ -14,7 +14,7 @@ from leadrules.workspace import load_file
 from .helpers import evaluate
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
-CASES = sorted(p for p in GOLDEN.glob("LR[1-5]*/*.rules"))
+CASES = sorted(p for p in GOLDEN.glob("LR[1-8]*/*.rules"))
 
 
 @pytest.mark.parametrize("path", CASES, ids=lambda p: f"{p.parent.name}/{p.stem}")
@@ -47,4 +47,4 @@ def test_golden_case(path: Path) -> None:
 def test_every_code_has_a_golden_folder() -> None:
     from leadrules.lint.registry import LINT_CODES
 
-    assert sorted(p.name for p in GOLDEN.glob("LR[1-5]*") if p.is_dir()) == list(LINT_CODES)
+    assert sorted(p.name for p in GOLDEN.glob("LR[1-8]*") if p.is_dir()) == list(LINT_CODES)
