@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from leadrules.io.leads import CsvWriter, _record_builder, csv_cell_converter
+from leadrules.io.leads import _SMALL_INTEGER_CELLS, CsvWriter, _record_builder, csv_cell_converter
 from leadrules.model import CheckedModel
 from leadrules.workspace import load_file
 
@@ -36,12 +36,22 @@ def _general(header: list[str], converters: list[Any], row: list[str]) -> dict[s
 def test_generated_record_equals_the_general_one(columns: list[tuple[str, str]], rows: list[list[str]]) -> None:
     header = [name for name, _ in columns]
     converters = [csv_cell_converter(kind) if kind else None for _, kind in columns]
-    build = _record_builder(header, converters)
-    for row in rows:
-        built, expected = build(row), _general(header, converters, row)
-        assert list(built.items()) == list(expected.items())
-        assert [type(v) for v in built.values()] == [type(v) for v in expected.values()]
-        assert [str(v) for v in built.values()] == [str(v) for v in expected.values()]
+    small = frozenset(name for name, kind in columns if kind == "integer")
+    for build in (_record_builder(header, converters), _record_builder(header, converters, small)):
+        for row in rows:
+            built, expected = build(row), _general(header, converters, row)
+            assert list(built.items()) == list(expected.items())
+            assert [type(v) for v in built.values()] == [type(v) for v in expected.values()]
+            assert [str(v) for v in built.values()] == [str(v) for v in expected.values()]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.integers(0, 1100).map(str), _cells))
+def test_small_integer_table_gives_the_converters_value(cell: str) -> None:
+    convert = csv_cell_converter("integer")
+    assert convert is not None
+    assert (type(_SMALL_INTEGER_CELLS[cell]), str(_SMALL_INTEGER_CELLS[cell])) == (type(convert(cell)), str(convert(cell)))
+    assert len(_SMALL_INTEGER_CELLS) == 1024  # a miss is not stored
 
 
 def test_rows_of_the_header_length_take_the_generated_function() -> None:

@@ -198,6 +198,18 @@ def _fast_number_cell(cell: str) -> Any:
     return _number_cell(cell)
 
 
+class _SmallIntegerCells(dict[str, int]):
+    """`_fast_number_cell` as a lookup for columns of small counts: the cells `0` to `1023` as
+    written by `str` are keys mapped to their ints (what `_fast_number_cell` gives them); any
+    other cell takes `_fast_number_cell` and is not stored, so the table never changes."""
+
+    def __missing__(self, cell: str) -> Any:
+        return _fast_number_cell(cell)
+
+
+_SMALL_INTEGER_CELLS = _SmallIntegerCells((str(n), n) for n in range(1024))
+
+
 _FAST_CELLS: dict[str, Callable[[str], Any]] = {
     "boolean": _fast_boolean_cell, "integer": _fast_number_cell, "number": _fast_number_cell,
 }
@@ -412,7 +424,10 @@ def csv_records(header: list[str], rows: Iterator[tuple[int, list[str] | str]],
     converters = [csv_cell_converter(model.fields[name].kind) if name in model.fields else None
                   for name in header]
     typed_id = "id" in model.fields and model.fields["id"].kind not in ("text", "email", "choice")
-    build = _record_builder(header, converters)
+    # integer columns whose values are all in the table
+    small = frozenset(name for name, fld in model.fields.items() if fld.kind == "integer" and fld.low is not None
+                      and fld.high is not None and 0 <= fld.low and fld.high < len(_SMALL_INTEGER_CELLS))
+    build = _record_builder(header, converters, small)
     for _, row in rows:
         if isinstance(row, str):
             yield UnreadableRow(row)
@@ -427,11 +442,12 @@ def csv_records(header: list[str], rows: Iterator[tuple[int, list[str] | str]],
 
 
 def _record_builder(header: list[str], converters: list[Callable[[str], Any] | None],
-                    ) -> Callable[[list[str]], dict[str, Any]]:
+                    small: frozenset[str] = frozenset()) -> Callable[[list[str]], dict[str, Any]]:
     """The record of a row: its non-empty cells by column name, converted by the column's
     converter. For a header without repeated names, a function generated for it (straight-line
     code, one line per column; names and converters enter only as constants `k0, k1, ...`) takes
-    rows of the header's length, and the general loop any other row."""
+    rows of the header's length, and the general loop any other row. The cells of `small`
+    columns (integer, declared within 0..1023) are looked up in a table of their ints."""
 
     def general(row: list[str]) -> dict[str, Any]:
         # a later column with the same (empty) name wins, as in a loop of assignments
@@ -453,6 +469,8 @@ def _record_builder(header: list[str], converters: list[Callable[[str], Any] | N
         cell, key = f"c{index}", const(name)
         if convert is None:
             value = cell
+        elif convert is _fast_number_cell and name in small:
+            value = f"{const(_SMALL_INTEGER_CELLS)}[{cell}]"
         elif convert is _fast_number_cell:
             # its first case inline: ASCII digits are the int they spell
             value = f"int({cell}) if {cell}.isdigit() and {cell}.isascii() else {const(convert)}({cell})"
