@@ -47,8 +47,8 @@ def impact(count: int) -> None:
     import subprocess
     import tempfile
 
+    from leadrules.batch import run
     from leadrules.diff.impact_sql import measure_impact_duckdb
-    from leadrules.engine.sql.duckdb_engine import run
 
     here = Path(__file__).resolve().parent
     text = (here / "eval_bench.rules").read_text(encoding="utf-8")

@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from leadrules.errors import RulesetError
+from leadrules.version import __version__
 
 if TYPE_CHECKING:
     from leadrules.engine.python import Evaluator, Explanation
     from leadrules.model import CheckedModel
 
-__version__ = "0.1.0"
 __all__ = ["__version__", "load", "Ruleset", "RulesetError"]
 
 

@@ -216,7 +216,7 @@ def test_junit_and_emitted_tests_write_through_symlinks(tmp_path: Path) -> None:
 
 
 def test_duckdb_io_error_reason() -> None:
-    from leadrules.engine.sql.duckdb_engine import _io_reason
+    from leadrules.batch.output import io_reason as _io_reason
 
     assert _io_reason('IO Error: Cannot open file "/x/.out.leadrules-1-ab.tmp": Permission denied') == \
         "Permission denied"

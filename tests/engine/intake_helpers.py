@@ -70,7 +70,7 @@ def duckdb_engine_text(model: Any, leads: Path, out: Path) -> tuple[str, bool]:
     read the file itself (rather than handing it whole to the Python readers)."""
     from engine_helpers import AS_OF
 
-    from leadrules.engine.sql.duckdb_engine import run_detailed
+    from leadrules.batch import run_detailed
     from leadrules.errors import InputError
 
     try:

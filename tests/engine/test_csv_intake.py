@@ -15,7 +15,7 @@ from engine_helpers import AS_OF, AS_OF_TEXT
 from intake_helpers import duckdb_engine_text, eval_both, eval_with, python_engine_text, records, result
 from intake_helpers import error as error_record
 
-from leadrules.engine.sql.duckdb_engine import run_detailed
+from leadrules.batch import run_detailed
 from leadrules.io.leads import csv_options, csv_rows
 from leadrules.workspace import load_file
 

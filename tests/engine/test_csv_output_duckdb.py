@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from intake_helpers import eval_with
 
 from leadrules import model as m
+from leadrules.batch import run_detailed
 from leadrules.engine.python import compile_model
-from leadrules.engine.sql.duckdb_engine import run_detailed
 from leadrules.io.leads import WRITERS, read_leads
 from leadrules.workspace import load_file
 

@@ -34,8 +34,8 @@ from hypothesis import strategies as st
 from ruleset_strategies import AS_OFS, Generated, json_text, leads, rulesets
 
 import leadrules
+from leadrules.batch import run_detailed
 from leadrules.config import Config
-from leadrules.engine.sql.duckdb_engine import run_detailed
 from leadrules.io.leads import WRITERS, read_leads
 from leadrules.io.render import get_renderer
 from leadrules.lint import lint

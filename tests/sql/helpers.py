@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from leadrules import model as m
+from leadrules.batch import RunDetails, run_detailed
 from leadrules.engine.python import compile_model
-from leadrules.engine.sql.duckdb_engine import RunDetails, run_detailed
 from leadrules.io.leads import WRITERS, read_leads
 from leadrules.jsontext import dumps
 from leadrules.workspace import load_file

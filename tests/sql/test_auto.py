@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from leadrules.batch.auto import AUTO_DUCKDB_MIN_BYTES, choose_engine, input_format
 from leadrules.cli import cli
-from leadrules.engine.sql.auto import AUTO_DUCKDB_MIN_BYTES, choose_engine, input_format
 from leadrules.io.leads import EvalSummary
 
 CSV_THRESHOLD = AUTO_DUCKDB_MIN_BYTES["csv"]
@@ -80,7 +80,7 @@ def test_input_format(path: str | None, kind: str) -> None:
 
 def test_cli_auto_runs_the_chosen_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The eval command asks choose_engine and runs DuckDB exactly when it says so."""
-    from leadrules.engine.sql import duckdb_engine
+    from leadrules import batch as duckdb_engine
 
     calls: list[str] = []
 

@@ -20,10 +20,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from leadrules.engine.validate import Unparsable, parse_lead_timestamp
+from leadrules.engine.validate import parse_lead_timestamp
 from leadrules.errors import InputError
 from leadrules.io.leads import DEFAULT_CSV, CsvOptions, csv_rows, parse_json_line
 from leadrules.jsontext import dumps
+from leadrules.records import Unparsable
 from leadrules.values import format_number
 
 __all__ = ["POSITIVE_DEFAULT", "NEGATIVE_DEFAULT", "Outcome", "OutcomesById", "OutcomeTable", "read_outcomes", "outcome_values",

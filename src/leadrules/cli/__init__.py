@@ -12,9 +12,9 @@ import sys
 
 import click
 
-from leadrules import __version__
 from leadrules.errors import InputError, LeadrulesError
 from leadrules.textsafe import printable
+from leadrules.version import __version__
 
 __all__ = ["cli", "main"]
 

@@ -161,14 +161,14 @@ def _uses_duckdb(engine: str, leads_path: str) -> bool:
             raise click.UsageError("Parquet leads need the DuckDB engine (--engine duckdb or auto)")
         return False
     try:
-        import leadrules.engine.sql.duckdb_engine  # noqa: F401
+        from leadrules.batch import run  # noqa: F401
     except ImportError:
         if engine == "duckdb":
             raise click.UsageError("the DuckDB engine is not available in this build; use --engine python") from None
         return False
     if engine == "duckdb":
         return True
-    from leadrules.engine.sql.auto import choose_engine
+    from leadrules.batch.auto import choose_engine
 
     return choose_engine(leads_path, "jsonl", explain=False) == "duckdb"
 

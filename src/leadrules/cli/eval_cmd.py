@@ -77,7 +77,7 @@ def check_output_path(path: str | None) -> None:
 
 def _duckdb_run() -> Callable[..., EvalSummary] | None:
     try:
-        from leadrules.engine.sql.duckdb_engine import run
+        from leadrules.batch import run
     except ImportError:
         return None
     return run
@@ -213,8 +213,8 @@ def _stderr_is_terminal() -> bool:
 
 def _auto_prefers_sql(leads: str | None, output_format: str, explain: bool) -> bool:
     """`--engine auto`: DuckDB for Parquet and for CSV leads files from a measured size on;
-    the Python engine otherwise (see `engine.sql.auto` and docs/sql.md)."""
-    from leadrules.engine.sql.auto import choose_engine
+    the Python engine otherwise (see `batch.auto` and docs/sql.md)."""
+    from leadrules.batch.auto import choose_engine
 
     return choose_engine(leads, output_format, explain=explain) == "duckdb"
 

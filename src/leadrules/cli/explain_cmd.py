@@ -20,7 +20,6 @@ from rich.text import Text
 
 from leadrules.cli.eval_cmd import EXIT_INVALID, EXIT_OK, load_model_or_exit, parse_as_of
 from leadrules.engine.python import Explanation, compile_model
-from leadrules.engine.validate import Unparsable
 from leadrules.errors import InputError
 from leadrules.io.leads import (
     attach_events,
@@ -34,6 +33,7 @@ from leadrules.io.leads import (
 from leadrules.model import CheckedModel
 from leadrules.model_text import describe, show_value
 from leadrules.reading import input_errors_for
+from leadrules.records import Unparsable
 from leadrules.textsafe import printable
 from leadrules.values import exact_context, format_number
 

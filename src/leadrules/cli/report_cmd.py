@@ -56,7 +56,7 @@ def command(ruleset: str, leads: str, as_of_text: str | None, as_of_field: str |
         compared = load_checked_or_exit(compare_path)
         report_or_refuse(compared, strict)
         other = compared.model
-    from leadrules.engine.sql.auto import choose_engine, input_format
+    from leadrules.batch.auto import choose_engine, input_format
 
     # as eval: --as-of-field evaluates on the Python engine, which alone reads a per-record instant
     chosen = ("python" if as_of_field is not None else choose_engine(leads)) if engine == "auto" else engine

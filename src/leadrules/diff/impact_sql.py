@@ -35,7 +35,7 @@ def measure_impact_duckdb(old_model: m.CheckedModel, new_model: m.CheckedModel, 
                           csv_reading: CsvOptions = DEFAULT_CSV) -> Impact:
     import duckdb
 
-    from leadrules.engine.sql.duckdb_engine import run
+    from leadrules.batch import run
 
     with tempfile.TemporaryDirectory(prefix="leadrules-diff-") as folder:
         old_path, new_path = str(Path(folder) / "old.parquet"), str(Path(folder) / "new.parquet")

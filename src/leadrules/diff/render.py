@@ -9,7 +9,6 @@ from decimal import Decimal
 from pathlib import PurePath
 from typing import Any
 
-from leadrules import __version__
 from leadrules.diff.impact import Impact, Transitions
 from leadrules.diff.semantic import (
     CHANGED,
@@ -26,6 +25,7 @@ from leadrules.diff.semantic import (
 from leadrules.jsontext import dumps
 from leadrules.textsafe import printable
 from leadrules.values import format_timestamp
+from leadrules.version import __version__
 
 __all__ = ["DiffReport", "to_json", "RENDERERS", "NO_COMMON_LEAD"]
 

@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 from leadrules import model as m
 from leadrules import values
 from leadrules.jsontext import dumps
+from leadrules.records import TypedIdRecord, Unparsable, UnreadableRow
 from leadrules.values import format_number
 
 __all__ = [
@@ -53,30 +54,6 @@ def parse_lead_date(text: str) -> dt.date | None:
         return dt.date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError:
         return None
-
-
-class Unparsable(NamedTuple):
-    """An input record that is not JSON at all; readers yield it so it gets its error record."""
-
-    problem: str  # a short parser message
-
-
-class UnreadableRow(NamedTuple):
-    """An input row that could not be read as a record (bytes not in the file's encoding, a
-    quote never closed); readers yield it so it gets its error record (field null) in place."""
-
-    message: str
-
-
-class TypedIdRecord(dict[str, Any]):
-    """A CSV record whose declared `id` field holds its typed value (`7` for the cell `007`):
-    the output id is `shown_id`, the cell as written."""
-
-    __slots__ = ("shown_id",)
-
-    def __init__(self, values: dict[str, Any], shown_id: str) -> None:
-        super().__init__(values)
-        self.shown_id = shown_id
 
 
 class ValidLead(NamedTuple):

@@ -389,7 +389,7 @@ def compute_report(model: m.CheckedModel, leads: str | None, events_path: str | 
             for number, record in enumerate(evaluator.evaluate_many(records, as_of, as_of_field=as_of_field), 1):
                 counting.add(record, number)
         return counting.tally.result(as_of, engine, as_of_field)
-    from leadrules.engine.sql.duckdb_engine import run
+    from leadrules.batch import run
 
     with tempfile.TemporaryDirectory(prefix="leadrules-report-") as folder:
         results = os.path.join(folder, "results.jsonl")

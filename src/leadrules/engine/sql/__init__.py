@@ -1,8 +1,9 @@
-"""The batch engine: a checked ruleset as one SQL query over `leads` and `events` tables.
+"""The SQL backend: a checked ruleset as one SQL query over `leads` and `events` tables.
 
-`export_sql(model, dialect)` is what `leadrules export --to sql` prints; `duckdb_engine.run`
-evaluates lead files in-process with DuckDB using the same query; `auto.choose_engine` is
-`eval --engine auto`. sqlglot is imported on first use, so `auto` stays cheap to load.
+Model → SQL only: `build` (the sqlglot tree), `dialects` (what each dialect needs) and
+`render` (tree → text). `export_sql(model, dialect)` is what `leadrules export --to sql`
+prints; `leadrules.batch` runs the same query in-process with DuckDB over lead files.
+sqlglot is imported on first use.
 """
 
 from __future__ import annotations

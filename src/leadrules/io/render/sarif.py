@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from pathlib import PurePath
 from typing import Any
 
-from leadrules import __version__
 from leadrules.diagnostics import CODES, Diagnostic, Severity
 from leadrules.jsontext import dumps
 from leadrules.source import SourceFile
+from leadrules.version import __version__
 
 __all__ = ["render", "sarif_log", "SARIF_SCHEMA", "DOCS_URL"]
 

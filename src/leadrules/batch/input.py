@@ -1,0 +1,423 @@
+"""The leads (and `--events`) file as DuckDB reads it: which files DuckDB reads at all, the
+spooled copy of a pipe, the raw tables `lr_raw` and `lr_file_events`, and the raw records the
+Python engine takes back when SQL does not accept a record.
+
+Loading reads without judging: every CSV cell is text, every JSON Lines member its JSON text,
+Parquet columns as typed. `PythonReads` says a file is one DuckDB would read otherwise than the
+Python readers (encoding, a ragged CSV, ...): the whole run then goes through the Python
+readers, which decide what each record is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+
+import duckdb
+from sqlglot import exp
+
+from leadrules import model as m
+from leadrules.batch.sqlparts import col, count_rows, create, describe, drop_table, fn, lit, matches, num, sql
+from leadrules.errors import InputError
+from leadrules.io.leads import (
+    CsvOptions,
+    attach_events,
+    csv_rows,
+    lead_format,
+    parse_json_line,
+    read_csv,
+    read_csv_header,
+    read_events_csv,
+)
+from leadrules.jsontext import dumps
+
+__all__ = ["LeadsInput", "LoadedLeads", "PythonReads", "input_of", "readable_path", "load_leads",
+           "load_events_file", "raw_records", "FETCH"]
+
+# rows fetched from DuckDB at a time when Python reads a result
+FETCH = 50_000
+_BLANK_LINE = "^[ \\t\\n\\r\\x0b\\x0c]*$"
+# What DuckDB's JSON parser accepts and Python's does not: a comma before a closing bracket,
+# and NaN / Infinity in any case (Python rejects them too, as lead values). Matching inside a
+# string only sends the line to the Python engine, which is always correct.
+_LENIENT_JSON = "(?i)(,\\s*[]}])|([:\\[,]\\s*[-+]?(nan|inf))"
+# Python's decoder gives up on deeply nested values (a recursion limit); DuckDB does not. A line
+# with more opening brackets than this goes to the Python engine, whose answer is the reference.
+_MAX_BRACKETS = 256
+
+
+@dataclass(frozen=True)
+class LeadsInput:
+    """The leads file as DuckDB sees it."""
+
+    kind: str  # "jsonl" | "csv" | "parquet"
+    path: str  # the file DuckDB reads (a spooled copy of stdin or a pipe)
+    shown: str  # the path as given, for messages
+
+
+@dataclass(frozen=True)
+class LoadedLeads:
+    """`lr_raw` as loaded: its kind, the file DuckDB read and how, and its columns."""
+
+    kind: str  # "jsonl" | "csv" | "parquet"
+    path: str  # the file read: for CSV the UTF-8 copy of a file in another encoding
+    shown: str  # the path as given, for messages
+    csv_options: CsvOptions  # how `path` reads (UTF-8) when it is CSV
+    columns: tuple[str, ...]  # columns of lr_raw (CSV, Parquet); empty for JSON Lines
+    column_types: Mapping[str, str]  # DuckDB type of each column (Parquet)
+
+
+class PythonReads(Exception):
+    """The leads or events file is one DuckDB would read otherwise than the Python readers."""
+
+
+def _spool(stream: IO[bytes], suffix: str, stack: ExitStack) -> str:
+    """A temporary copy of a stream (stdin, a pipe), removed when the run ends."""
+    handle, temp = tempfile.mkstemp(suffix=suffix)
+    stack.callback(os.unlink, temp)
+    with os.fdopen(handle, "wb") as out:
+        while chunk := stream.read(1 << 20):
+            out.write(chunk)
+    return temp
+
+
+def readable_path(path: str, suffix: str, stack: ExitStack) -> str:
+    """A path DuckDB can scan: the file itself, or a spooled copy of a pipe (`<(cat leads.jsonl)`)."""
+    try:
+        if Path(path).is_file():
+            return path
+        if Path(path).is_dir():
+            raise InputError(f"{path}: is a directory")
+        if not Path(path).exists():
+            raise InputError(f"{path}: no such file")
+        with open(path, "rb") as stream:
+            return _spool(stream, suffix, stack)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+
+
+def input_of(path: str, stack: ExitStack) -> LeadsInput | None:
+    """What DuckDB reads; None when the Python readers handle the file (a .json array)."""
+    if path == "-":
+        # stdin: spool to a temporary file so DuckDB can scan it
+        return LeadsInput("jsonl", _spool(sys.stdin.buffer, ".jsonl", stack), path)
+    kind = "parquet" if Path(path).suffix.lower() == ".parquet" else lead_format(path)
+    if kind == "json":
+        if not Path(path).exists():
+            raise InputError(f"{path}: no such file")
+        return None
+    return LeadsInput(kind, readable_path(path, "." + kind, stack), path)
+
+
+
+def load_leads(con: duckdb.DuckDBPyConnection, model: m.CheckedModel, source: LeadsInput,
+               csv_options: CsvOptions, temp_files: ExitStack) -> LoadedLeads:
+    """lr_raw: one row per record, numbered `lr_record` as the Python readers number them."""
+    path = lit(source.path)
+    record = exp.alias_(exp.Window(this=exp.RowNumber()), "lr_record")
+    utf8_options = replace(csv_options, encoding="utf-8")
+    if source.kind == "jsonl":
+        # the lines first, as a table: the JSON work on them then runs in a plain scan, on
+        # every core (a window over the lines would run it on one)
+        con.execute(create("lr_lines", _jsonl_lines(path)))
+        inner_blank = exp.select(exp.func("count", exp.Star())).from_("lr_lines").where(exp.and_(
+            exp.column("lr_blank"), exp.LT(this=exp.column("lr_physical"), expression=exp.column("lr_part_count"))))
+        found = con.execute(sql(inner_blank)).fetchone()
+        renumber = found is not None and found[0] > 0
+        if renumber:
+            # blank lines before the end: records are numbered apart from lines
+            numbers = exp.select(
+                exp.column("lr_physical"),
+                exp.alias_(exp.Window(this=exp.RowNumber(), order=exp.Order(expressions=[
+                    exp.Ordered(this=exp.column("lr_physical"))])), "lr_number"),
+            ).from_("lr_lines").where(exp.not_(exp.column("lr_blank")))
+            con.execute(create("lr_numbers", numbers))
+        con.execute(create("lr_raw", _jsonl_raw(model, renumber)))
+        con.execute(drop_table("lr_lines"))
+        if renumber:
+            con.execute(drop_table("lr_numbers"))
+        return LoadedLeads("jsonl", source.path, source.shown, utf8_options, (), {})
+    if source.kind == "csv":
+        csv_path = _utf8_copy(source.path, csv_options, temp_files)
+        header = _csv_header(csv_path, source.shown, model, utf8_options)
+        wanted = [*model.fields, "id", "events"]
+        kept = {name: f"c{index}" for index, name in enumerate(header) if name in wanted}
+        reader = _csv_reader(csv_path, len(header), utf8_options)
+        select = exp.select(record, *[exp.alias_(exp.column(column), name, quoted=True)
+                                      for name, column in kept.items()]).from_(reader)
+        con.execute(create("lr_raw", select))
+        _check_cell_sizes(con, list(kept))
+        return LoadedLeads("csv", csv_path, source.shown, utf8_options, ("lr_record", *kept), {})
+    select = exp.select(record, exp.Star()).from_(exp.func("read_parquet", path))
+    con.execute(create("lr_raw", select))
+    described = [(str(row[0]), str(row[1])) for row in con.execute(describe("lr_raw")).fetchall()]
+    return LoadedLeads("parquet", source.path, source.shown, utf8_options, tuple(name for name, _ in described),
+                       dict(described))
+
+def _jsonl_lines(path: exp.Expr) -> exp.Select:
+    """lr_lines of a JSON Lines file: every line (split at `\\n`, like the Python reader)
+    with its number and whether it is blank."""
+    parts = exp.column("lr_parts")
+    lines = exp.select(
+        exp.alias_(exp.Unnest(expressions=[fn("generate_series", num(1), fn("len", parts.copy()))]), "lr_physical"),
+        exp.alias_(exp.Unnest(expressions=[parts.copy()]), "lr_line"),
+        exp.alias_(fn("len", parts.copy()), "lr_part_count"),
+    ).from_(
+        exp.select(exp.alias_(fn("string_split", exp.column("content"), lit("\n")), "lr_parts"))
+        .from_(exp.func("read_text", path)).subquery("lr_file")
+    )
+    return exp.select(exp.Star(), exp.alias_(matches(exp.column("lr_line"), _BLANK_LINE), "lr_blank")).from_(
+        lines.subquery("lr_split"))
+
+def _jsonl_raw(model: m.CheckedModel, renumber: bool) -> exp.Select:
+    """lr_raw of a JSON Lines file: one row per non-blank line, numbered like the Python
+    reader numbers records (the line number, unless blank lines come before the end), with
+    the line parsed once into `lr_object` (a struct of the JSON text of `id`, `events` and
+    each declared field). `lr_object` is NULL unless the line is a JSON object DuckDB and
+    Python read alike (no repeated keys, strict syntax)."""
+    line = exp.column("lr_line")
+    brackets = exp.Sub(this=fn("strlen", line.copy()), expression=fn(
+        "strlen", fn("replace", fn("replace", line.copy(), lit("["), lit("")), lit("{"), lit(""))))
+    keys = exp.func("json_keys", line.copy())
+    strict = (
+        exp.case()
+        .when(exp.not_(exp.func("json_valid", line.copy())), exp.false())
+        .when(exp.NEQ(this=exp.func("json_type", line.copy()), expression=lit("OBJECT")), exp.false())
+        .else_(exp.and_(
+            exp.EQ(this=fn("len", keys), expression=fn("len", fn("list_distinct", keys.copy()))),
+            exp.not_(exp.func("regexp_matches", line.copy(), lit(_LENIENT_JSON))),
+            # only a long line can nest deeply enough to matter
+            exp.or_(exp.LTE(this=fn("strlen", line.copy()), expression=num(2 * _MAX_BRACKETS)),
+                    exp.LTE(this=brackets, expression=num(_MAX_BRACKETS))),
+        ))
+    )
+    members = {"id": "JSON", "events": "JSON", **{name: "JSON" for name in model.fields}}
+    parsed = exp.func("json_transform", line.copy(), lit(dumps(members)))
+    number = exp.column("lr_number", table="n") if renumber else exp.column("lr_physical", table="l")
+    checked = exp.select(
+        exp.alias_(number, "lr_record"), exp.column("lr_physical", table="l"),
+        exp.alias_(exp.LT(this=exp.column("lr_physical", table="l"), expression=exp.column("lr_part_count")),
+                   "lr_newline"),
+        line.copy(), exp.alias_(strict, "lr_strict"),
+    ).from_(exp.alias_(exp.to_table("lr_lines"), "l", table=True)).where(exp.not_(exp.column("lr_blank")))
+    if renumber:
+        checked = checked.join(exp.alias_(exp.to_table("lr_numbers"), "n", table=True), on=exp.EQ(
+            this=exp.column("lr_physical", table="l"), expression=exp.column("lr_physical", table="n")))
+    raw = exp.select(
+        exp.column("lr_record"), exp.column("lr_physical"), exp.column("lr_newline"), line.copy(),
+        exp.alias_(exp.case().when(exp.column("lr_strict"), parsed), "lr_object"),
+    ).from_(checked.subquery("lr_checked_lines"))
+    return raw
+
+
+def load_events_file(con: duckdb.DuckDBPyConnection, model: m.CheckedModel, events_path: str,
+                     csv_options: CsvOptions, temp_files: ExitStack) -> None:
+    """lr_file_events: the declared events of an `--events` CSV file, in file order, as text."""
+    utf8_options = replace(csv_options, encoding="utf-8")
+    events_csv = _utf8_copy(events_path, csv_options, temp_files)
+    header = [name.strip() for name in _csv_header(events_csv, events_path, None, utf8_options)]
+    if any(header.count(name) != 1 for name in ("lead_id", "type", "at")):
+        raise PythonReads("the events header: the Python reader words the problem")
+    reader = _csv_reader(events_csv, len(header), utf8_options)
+    declared = [lit(e) for e in model.events] or [lit("")]
+    select = (
+        exp.select(
+            exp.alias_(exp.Window(this=exp.RowNumber()), "lr_order"),
+            # an empty cell is NULL to DuckDB and "" to the csv module (a JSON id "" prints as "")
+            exp.alias_(fn("coalesce", exp.column(f"c{header.index('lead_id')}"), lit("")), "lr_key"),
+            exp.alias_(exp.column(f"c{header.index('type')}"), "lr_type"),
+            exp.alias_(exp.column(f"c{header.index('at')}"), "lr_at"),
+        )
+        .from_(reader)
+    )
+    kept = exp.select(exp.Star()).from_(select.subquery("lr_file")).where(
+        exp.column("lr_type").isin(*declared)
+    )
+    con.execute(create("lr_file_events", kept))
+
+
+def raw_records(con: duckdb.DuckDBPyConnection, model: m.CheckedModel, leads: LoadedLeads,
+                events_path: str | None, csv_options: CsvOptions, wanted: set[int]) -> Iterator[tuple[int, Any]]:
+    """The wanted records exactly as the Python readers see them (events attached)."""
+    events = read_events_csv(events_path, model, csv_options) if events_path else None
+    if leads.kind == "parquet":
+        records: Iterator[Any] = _parquet_records(con)
+    elif leads.kind == "csv":
+        stream = open(leads.path, "rb")  # noqa: SIM115
+        records = _closing(read_csv(stream, model, leads.csv_options, leads.shown), stream)
+    else:
+        records = _jsonl_records(con, wanted)
+    if events:
+        records = attach_events(records, events)
+    for number, record in enumerate(records, 1):
+        if number in wanted:
+            yield number, record
+
+
+def _jsonl_records(con: duckdb.DuckDBPyConnection, wanted: set[int]) -> Iterator[Any]:
+    """Every record position of a JSON Lines file; the wanted ones parsed from their line
+    exactly as `read_jsonl` parses it (the newline and a first line's BOM included), the
+    others None (only their position matters, for `--events` matched by position)."""
+    select = exp.select(
+        exp.column("lr_record"), exp.column("lr_physical"), exp.column("lr_newline"), exp.column("lr_line"),
+    ).from_("lr_raw").where(exp.column("lr_record").isin(
+        query=exp.select(exp.column("lr_record")).from_("lr_checked").where(exp.not_(exp.column("lr_accepted")))))
+    lines: dict[int, bytes] = {}
+    for number, physical, newline, text in con.execute(sql(select)).fetchall():
+        raw = text.encode("utf-8") + (b"\n" if newline else b"")
+        if physical == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        lines[int(number)] = raw
+    total = con.execute(count_rows("lr_raw")).fetchone()
+    for number in range(1, (int(total[0]) if total else 0) + 1):
+        raw_line = lines.get(number) if number in wanted else None
+        yield None if raw_line is None else parse_json_line(raw_line)
+
+
+def _parquet_records(con: duckdb.DuckDBPyConnection) -> Iterator[dict[str, Any]]:
+    everything = exp.select(exp.Star(except_=[exp.column("lr_record")])).from_("lr_raw").order_by(exp.column("lr_record"))
+    cursor = con.execute(sql(everything))
+    names = [d[0] for d in cursor.description or []]
+    while batch := cursor.fetchmany(FETCH):
+        for row in batch:
+            record = {name: _json_like(value) for name, value in zip(names, row, strict=True) if value is not None}
+            events = record.get("events")
+            if isinstance(events, str) and events.lstrip().startswith("["):
+                # Parquet has no JSON type: events written as JSON text are read as that JSON
+                parsed = parse_json_line(events)
+                if isinstance(parsed, list):
+                    record["events"] = parsed
+            yield record
+
+
+def _json_like(value: Any) -> Any:
+    """A Parquet value as the JSON value it stands for (dates and times as ISO text), inside
+    lists and structs too (`events` as a list of `{type, at}` structs)."""
+    if isinstance(value, list):
+        return [_json_like(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _json_like(item) for key, item in value.items() if item is not None}
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        return value.astimezone(dt.timezone.utc).replace(tzinfo=None).isoformat() + "Z"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return value
+
+
+# The csv module's cell limit: a longer cell makes its record an error record in Python.
+_CSV_CELL_LIMIT = 131072
+
+
+def _csv_header(path: str, shown: str, model: m.CheckedModel | None, options: CsvOptions) -> list[str]:
+    """The header of a CSV file DuckDB may read, checked by the Python reader (a bad header is
+    an `InputError` here, before any output). `PythonReads` when DuckDB would read the file
+    otherwise than the Python reader: not UTF-8, a non-ASCII or one-column layout, a header
+    that is not the first line alone, or a space beside a quote that opens or closes a cell
+    (DuckDB drops such spaces, the csv module keeps them), bytes that are not UTF-8 in a
+    column no query reads."""
+    if options.encoding != "utf-8" or not options.delimiter.isascii():
+        raise PythonReads("encoding or delimiter")
+    try:
+        return _checked_csv_header(path, shown, model, options)
+    except OSError as exc:
+        raise InputError(f"{shown}: cannot read ({exc.strerror or exc})") from None
+
+
+def _checked_csv_header(path: str, shown: str, model: m.CheckedModel | None, options: CsvOptions) -> list[str]:
+    with open(path, "rb") as stream:
+        rows = csv_rows(stream, options)
+        if model is not None:
+            header = read_csv_header(rows, model, shown, options)
+        else:
+            first = next(rows, None)
+            header = None if first is None or isinstance(first[1], str) else first[1]
+        if header is None or len(header) < 2 or any("\r" in n or "\n" in n for n in header):
+            raise PythonReads("header")
+        stream.seek(0)
+        delim = re.escape(options.delimiter.encode("ascii"))
+        spaced_quote = re.compile(b'(?:^|' + delim + b') +"|" +(?:' + delim + b"|\r|\n|$)")
+        for line in stream:
+            if (b' "' in line or b'" ' in line) and spaced_quote.search(line):
+                raise PythonReads("a space beside a quote")
+            if not line.isascii():
+                # DuckDB checks the text of the columns a query reads only
+                try:
+                    line.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise PythonReads("not UTF-8") from None
+    return header
+
+
+def _csv_reader(path: str, width: int, options: CsvOptions) -> exp.Expr:
+    """`read_csv` with nothing guessed: the header's width as columns c0.. (all text), the
+    delimiter given, `"` quotes doubled inside quotes, every row as wide as the header."""
+    columns = exp.Struct(expressions=[exp.PropertyEQ(this=exp.to_identifier(f"c{i}"), expression=lit("VARCHAR"))
+                                      for i in range(width)])
+    options_ = {"columns": columns, "header": exp.true(), "auto_detect": exp.false(),
+                "delim": lit(options.delimiter), "quote": lit('"'), "escape": lit('"'), "strict_mode": exp.true(),
+                "null_padding": exp.false(), "encoding": lit("utf-8")}
+    return exp.func("read_csv", lit(path), *[exp.EQ(this=exp.var(k), expression=v) for k, v in options_.items()])
+
+
+def _single_byte(encoding: str) -> bool:
+    """Whether every byte is one character on its own in `encoding` (latin-1, cp1252, ...):
+    then decoding a file whole and line by line agree, and a UTF-8 copy reads as the file."""
+    if not encoding.startswith(("iso8859", "cp", "mac-", "koi8", "latin")):
+        return False
+    try:
+        return all(len(bytes([byte]).decode(encoding, "replace")) == 1 for byte in range(256)) and \
+            len(bytes(range(256)).decode(encoding, "replace")) == 256
+    except LookupError:
+        return False
+
+
+def _utf8_copy(path: str, options: CsvOptions, temp_files: ExitStack) -> str:
+    """The CSV file for DuckDB, which reads UTF-8: the file itself, or a UTF-8 copy of a file
+    in a single-byte encoding. `PythonReads` when a byte does not decode (the Python reader
+    makes its row an error record) or the encoding is not single-byte."""
+    if options.encoding == "utf-8":
+        return path
+    if not _single_byte(options.encoding):
+        raise PythonReads("an encoding DuckDB does not read")
+    handle, temp = tempfile.mkstemp(suffix=".csv")
+    temp_files.callback(os.unlink, temp)
+    try:
+        with os.fdopen(handle, "wb") as out, open(path, "rb") as stream:
+            while block := stream.read(1 << 20):
+                out.write(block.decode(options.encoding).encode("utf-8"))
+    except UnicodeDecodeError:
+        raise PythonReads("a byte the encoding does not have") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    return temp
+
+
+def _check_cell_sizes(con: duckdb.DuckDBPyConnection, columns: list[str]) -> None:
+    if not columns:
+        return
+    longest = exp.func("greatest", *[fn("coalesce", exp.func("length", col(c)), num(0)) for c in columns]) \
+        if len(columns) > 1 else fn("coalesce", exp.func("length", col(columns[0])), num(0))
+    found = con.execute(sql(exp.select(exp.func("max", longest)).from_("lr_raw"))).fetchone()
+    if found is not None and found[0] is not None and int(found[0]) > _CSV_CELL_LIMIT:
+        raise PythonReads("a cell over the csv module's limit")
+
+
+def _closing(records: Iterator[Any], handle: Any) -> Iterator[Any]:
+    try:
+        yield from records
+    finally:
+        handle.close()
+
