@@ -319,6 +319,8 @@ def _probe_model(model: m.CheckedModel) -> _Probes:
     taken = {*model.scores, *model.fields, *model.conditions, *model.bands, *model.lists, *model.events}
     scores = dict(model.scores)
     order = list(model.order)
+    uses = dict(model.uses)
+    everything = frozenset(model.order)
 
     def probe(base: str, condition: m.Expr, span: Any) -> str:
         name = base
@@ -327,6 +329,8 @@ def _probe_model(model: m.CheckedModel) -> _Probes:
         taken.add(name)
         scores[name] = m.Score(name, None, None, (m.IfRule(None, Decimal(1), condition, span),), span)
         order.append(("score", name))  # last: nothing uses a probe
+        # a probe may read any condition, score or band (over-approximated: it comes after all)
+        uses[("score", name)] = everything
         return name
 
     clauses = {
@@ -336,7 +340,7 @@ def _probe_model(model: m.CheckedModel) -> _Probes:
     }
     disqualifiers = tuple((d.code, d.at, probe(f"lr_report_disqualifier_{number}", d.condition, d.span))
                           for number, d in enumerate(model.disqualifiers) if d.at is not None)
-    probed = replace(model, scores=scores, order=tuple(order), tests=())
+    probed = replace(model, scores=scores, order=tuple(order), uses=uses, tests=())
     return _Probes(probed, clauses, disqualifiers)
 
 
