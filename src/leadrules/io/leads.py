@@ -704,6 +704,9 @@ def _cells_of(scores: list[str], bands: list[str]) -> Callable[[dict[str, Any]],
     def text(v: str) -> str:
         return f"{v} if {v}.__class__ is str else '' if {v} is None else cell({v})"
 
+    def ident(v: str) -> str:  # text, or the record number
+        return f"{v} if {v}.__class__ is str else str({v}) if {v}.__class__ is int else cell({v})"
+
     def flag(v: str) -> str:
         return f"flags[{v}] if {v}.__class__ is bool else cell({v})"
 
@@ -713,7 +716,7 @@ def _cells_of(scores: list[str], bands: list[str]) -> Callable[[dict[str, Any]],
     def number(v: str) -> str:
         return f"str({v}) if {v}.__class__ is int else cell({v})"
 
-    columns = [('record["id"]', text), ('record["stage"]', text), ('record["disqualified"]', flag),
+    columns = [('record["id"]', ident), ('record["stage"]', text), ('record["disqualified"]', flag),
                ('record["reasons"]', codes), ('record["blocked"]', codes), ('record["route"]', text)]
     columns += [(f"scores[{const(name)}]", number) for name in scores]
     columns += [(f"bands[{const(name)}]", text) for name in bands]
