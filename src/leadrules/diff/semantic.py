@@ -43,7 +43,7 @@ EQUAL, STRICTER, LOOSER, INCOMPARABLE = "equal", "stricter", "looser", "incompar
 # the fixed outcome keys, in report order; scores and bands follow in NEW's declaration order
 OUTCOME_KEYS = ("validity", "stage", "disqualified", "reasons", "blocked", "route")
 # a score query over many rules: simplify and eliminate the score definitions first
-# (measured faster than the default solver on funnel queries, see lint/context.py)
+# (measured faster than the default solver on funnel queries, see lint/solver.py)
 _PREPROCESSED = z3.Then("simplify", "propagate-values", "solve-eqs", "smt")
 _SAMPLES = 128  # leads per version built from the values it mentions, tried when the solver gives up
 
