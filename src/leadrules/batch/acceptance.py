@@ -16,7 +16,7 @@ import duckdb
 from sqlglot import exp
 
 from leadrules import model as m
-from leadrules.batch.input import LoadedLeads
+from leadrules.batch.input import LoadedLeads, number_text_column
 from leadrules.batch.sqlparts import col, concat, create, fn, lit, matches, num, sql
 from leadrules.engine.sql.build import DECIMAL_TYPE
 from leadrules.jsontext import LINE_BREAK_ESCAPES, dumps
@@ -31,9 +31,11 @@ _CSV_INTEGER = r"^[+-]?[0-9]{1,18}(\.0+)?$"
 _CSV_NUMBER = r"^[+-]?[0-9]{1,20}(\.[0-9]{1,6})?$"
 # a string that prints in JSON as itself between quotes (no escapes needed)
 _PLAIN_TEXT = "^[^\\x00-\\x1f\"\\\\]*$"
-# a JSON number right after `"<field name>"` and its colon, and the plain decimals taken as exact
-_RAW_NUMBER_AFTER_KEY = '"\\s*:\\s*(-?[0-9]+\\.[0-9]+)\\s*[,}]'
-_JSON_DECIMAL = r"^-?[0-9]{1,9}\.[0-9]{1,6}$"
+# the plain decimals taken as exact (the text found after a number field's key in the line)
+_JSON_DECIMAL = r"^-?[0-9]{1,15}\.[0-9]{1,6}$"
+# ... with at most 15 digits in all (a point and a sign besides): a decimal of at most 15
+# significant digits is the only one of them that reads as its double (DBL_DIG is 15)
+_JSON_DECIMAL_MAX_DIGITS = 15
 # An events list as DuckDB prints it back, when every element is exactly {"type": "...", "at": "..."}
 # with strings that need no escapes: such lists are checked with one transform, not element by element.
 _PLAIN_EVENT = '\\{"type":"[^"\\\\]*","at":"[^"\\\\]*"\\}'
@@ -215,12 +217,13 @@ class _Acceptance:
                 typed = exp.TryCast(this=exp.cast(value.copy(), "VARCHAR"), to=exp.DataType.build(DECIMAL_TYPE))
                 ok = exp.and_(is_int, exp.not_(typed.copy().is_(exp.null())))
                 if fld.kind == "number":
-                    # Anonymous keeps the group argument: sqlglot drops a literal 1 as a default
-                    raw = exp.Anonymous(this="regexp_extract", expressions=[
-                        exp.column("lr_line"), lit('"' + name + _RAW_NUMBER_AFTER_KEY), num(1)])
+                    # the text of the decimal as written in the line (`batch.input`)
+                    raw = exp.column(number_text_column(self.model, name))
                     exact = exp.and_(
                         exp.EQ(this=json_type.copy() if json_type is not None else exp.null(), expression=lit("DOUBLE")),
                         matches(raw.copy(), _JSON_DECIMAL),
+                        exp.LTE(this=fn("length", fn("ltrim", raw.copy(), lit("-"))),
+                                expression=num(_JSON_DECIMAL_MAX_DIGITS + 1)),
                         exp.EQ(this=exp.TryCast(this=raw.copy(), to=exp.DataType.build("DOUBLE")),
                                expression=exp.TryCast(this=value.copy(), to=exp.DataType.build("DOUBLE"))),
                     )

@@ -41,7 +41,7 @@ from leadrules.io.leads import (
 from leadrules.jsontext import dumps
 
 __all__ = ["LeadsInput", "LoadedLeads", "PythonReads", "input_of", "readable_path", "load_leads",
-           "load_events_file", "raw_records", "FETCH"]
+           "load_events_file", "raw_records", "release_raw", "number_text_column", "FETCH"]
 
 # rows fetched from DuckDB at a time when Python reads a result
 FETCH = 50_000
@@ -53,6 +53,10 @@ _LENIENT_JSON = "(?i)(,\\s*[]}])|([:\\[,]\\s*[-+]?(nan|inf))"
 # Python's decoder gives up on deeply nested values (a recursion limit); DuckDB does not. A line
 # with more opening brackets than this goes to the Python engine, whose answer is the reference.
 _MAX_BRACKETS = 256
+# a JSON number right after `"<field name>"` and its colon (for number fields)
+_RAW_NUMBER_AFTER_KEY = '"\\s*:\\s*(-?[0-9]+\\.[0-9]+)\\s*[,}]'
+# the delimiter DuckDB's CSV reader is given to read a JSON Lines file a whole line a row
+_LINE_DELIMITER = "\x01"
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,9 @@ class LoadedLeads:
     csv_options: CsvOptions  # how `path` reads (UTF-8) when it is CSV
     columns: tuple[str, ...]  # columns of lr_raw (CSV, Parquet); empty for JSON Lines
     column_types: Mapping[str, str]  # DuckDB type of each column (Parquet)
+    # JSON Lines: whether lr_raw keeps each line's text (`lr_line`); when not, the lines the
+    # Python engine needs are read again from the file
+    lines_kept: bool = False
 
 
 class PythonReads(Exception):
@@ -123,9 +130,10 @@ def load_leads(con: duckdb.DuckDBPyConnection, model: m.CheckedModel, source: Le
                csv_options: CsvOptions, temp_files: ExitStack) -> LoadedLeads:
     """lr_raw: one row per record, numbered `lr_record` as the Python readers number them."""
     path = lit(source.path)
-    record = exp.alias_(exp.Window(this=exp.RowNumber()), "lr_record")
     utf8_options = replace(csv_options, encoding="utf-8")
     if source.kind == "jsonl":
+        if _load_jsonl_streaming(con, model, source.path):
+            return LoadedLeads("jsonl", source.path, source.shown, utf8_options, (), {})
         # the lines first, as a table: the JSON work on them then runs in a plain scan, on
         # every core (a window over the lines would run it on one)
         con.execute(create("lr_lines", _jsonl_lines(path)))
@@ -145,23 +153,33 @@ def load_leads(con: duckdb.DuckDBPyConnection, model: m.CheckedModel, source: Le
         con.execute(drop_table("lr_lines"))
         if renumber:
             con.execute(drop_table("lr_numbers"))
-        return LoadedLeads("jsonl", source.path, source.shown, utf8_options, (), {})
+        return LoadedLeads("jsonl", source.path, source.shown, utf8_options, (), {}, lines_kept=True)
     if source.kind == "csv":
         csv_path = _utf8_copy(source.path, csv_options, temp_files)
         header = _csv_header(csv_path, source.shown, model, utf8_options)
         wanted = [*model.fields, "id", "events"]
         kept = {name: f"c{index}" for index, name in enumerate(header) if name in wanted}
         reader = _csv_reader(csv_path, len(header), utf8_options)
-        select = exp.select(record, *[exp.alias_(exp.column(column), name, quoted=True)
-                                      for name, column in kept.items()]).from_(reader)
-        con.execute(create("lr_raw", select))
+        select = exp.select(*[exp.alias_(exp.column(column), name, quoted=True)
+                              for name, column in kept.items()]).from_(reader)
+        _create_numbered(con, select)
         _check_cell_sizes(con, list(kept))
         return LoadedLeads("csv", csv_path, source.shown, utf8_options, ("lr_record", *kept), {})
-    select = exp.select(record, exp.Star()).from_(exp.func("read_parquet", path))
-    con.execute(create("lr_raw", select))
+    _create_numbered(con, exp.select(exp.Star()).from_(exp.func("read_parquet", path)))
     described = [(str(row[0]), str(row[1])) for row in con.execute(describe("lr_raw")).fetchall()]
     return LoadedLeads("parquet", source.path, source.shown, utf8_options, tuple(name for name, _ in described),
                        dict(described))
+
+def _create_numbered(con: duckdb.DuckDBPyConnection, rows: exp.Select) -> None:
+    """lr_raw: `rows` with their position as `lr_record` (from 1). The rows are stored as read,
+    in parallel, and numbered by their place in the table: DuckDB keeps the order rows are
+    inserted in (`preserve_insertion_order`, on by default), so a row's `rowid` is its place
+    in the file; a window (`ROW_NUMBER() OVER ()`) would run the whole read on one thread."""
+    con.execute(create("lr_raw_rows", rows))
+    numbered = exp.select(exp.alias_(exp.Add(this=exp.column("rowid"), expression=num(1)), "lr_record"),
+                          exp.Star()).from_("lr_raw_rows")
+    con.execute(create("lr_raw", numbered, kind="VIEW"))
+
 
 def _jsonl_lines(path: exp.Expr) -> exp.Select:
     """lr_lines of a JSON Lines file: every line (split at `\\n`, like the Python reader)
@@ -178,13 +196,103 @@ def _jsonl_lines(path: exp.Expr) -> exp.Select:
     return exp.select(exp.Star(), exp.alias_(matches(exp.column("lr_line"), _BLANK_LINE), "lr_blank")).from_(
         lines.subquery("lr_split"))
 
-def _jsonl_raw(model: m.CheckedModel, renumber: bool) -> exp.Select:
-    """lr_raw of a JSON Lines file: one row per non-blank line, numbered like the Python
-    reader numbers records (the line number, unless blank lines come before the end), with
-    the line parsed once into `lr_object` (a struct of the JSON text of `id`, `events` and
-    each declared field). `lr_object` is NULL unless the line is a JSON object DuckDB and
-    Python read alike (no repeated keys, strict syntax)."""
+def _line_ends(path: str) -> bool | None:
+    """Whether the file ends with `\\n`; None when a byte in it would make DuckDB's CSV reader
+    split or read its lines otherwise than the Python reader (which splits at `\\n` only): a
+    `\\r` (a line break there), the byte used as the delimiter, or NUL."""
+    last = b""
+    with open(path, "rb") as stream:
+        while block := stream.read(1 << 20):
+            if b"\r" in block or _LINE_DELIMITER.encode("ascii") in block or b"\x00" in block:
+                return None
+            last = block[-1:]
+    return last == b"\n"
+
+
+def _load_jsonl_streaming(con: duckdb.DuckDBPyConnection, model: m.CheckedModel, path: str) -> bool:
+    """lr_raw of a JSON Lines file read by DuckDB's CSV reader, one line a row (no quoting, a
+    delimiter the file does not hold), in parallel and without keeping the lines: each is
+    checked and parsed as it is read, and only its parsed members stay. False (nothing
+    loaded) when the file has a byte that reader would treat otherwise than the Python reader
+    does, or the reader fails (a line over its size limit, bytes that are not UTF-8): the
+    lines are then split from the whole text instead."""
+    ends_with_newline = _line_ends(path)
+    if ends_with_newline is None:
+        return False
+    options = {"columns": exp.Struct(expressions=[exp.PropertyEQ(this=exp.to_identifier("lr_line"),
+                                                                 expression=lit("VARCHAR"))]),
+               "header": exp.false(), "auto_detect": exp.false(), "delim": lit(_LINE_DELIMITER), "quote": lit(""),
+               "escape": lit(""), "new_line": lit("\\n"), "strict_mode": exp.true(), "null_padding": exp.false(),
+               "encoding": lit("utf-8")}
+    reader = exp.func("read_csv", lit(path), *[exp.EQ(this=exp.var(k), expression=v) for k, v in options.items()])
     line = exp.column("lr_line")
+    # an empty line reads as NULL
+    blank = exp.or_(line.is_(exp.null()), matches(line.copy(), _BLANK_LINE))
+    rows = exp.select(
+        exp.alias_(blank, "lr_blank"),
+        exp.alias_(exp.case().when(exp.not_(blank.copy()), _object_of(model, line)), "lr_object"),
+        *_number_texts(model, line),
+    ).from_(reader)
+    try:
+        con.execute(create("lr_line_rows", rows))
+    except duckdb.Error:
+        return False
+    # lines as the Python reader counts them: a last `\n` ends a line, it does not start one
+    found = con.execute(count_rows("lr_line_rows")).fetchone()
+    part_count = (int(found[0]) if found else 0) + (1 if ends_with_newline else 0)
+    physical = exp.Add(this=exp.column("rowid"), expression=num(1))
+    inner_blank = exp.select(exp.Count(this=exp.Star())).from_("lr_line_rows").where(exp.and_(
+        exp.column("lr_blank"), exp.LT(this=physical.copy(), expression=num(part_count))))
+    found = con.execute(sql(inner_blank)).fetchone()
+    renumber = found is not None and found[0] > 0
+    # blank lines before the end: records are numbered apart from lines
+    number = exp.Window(this=exp.RowNumber(), order=exp.Order(expressions=[exp.Ordered(this=exp.column("rowid"))])) \
+        if renumber else physical.copy()
+    numbered = exp.select(
+        exp.alias_(number, "lr_record"), exp.alias_(physical.copy(), "lr_physical"),
+        exp.alias_(exp.LT(this=physical.copy(), expression=num(part_count)), "lr_newline"),
+        exp.column("lr_object"), *[exp.column(name) for name in _number_columns(model)],
+    ).from_("lr_line_rows").where(exp.not_(exp.column("lr_blank")))
+    con.execute(create("lr_raw", numbered, kind="TABLE" if renumber else "VIEW"))
+    return True
+
+
+def release_raw(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop lr_raw and the tables under it (the raw records), whichever way they were loaded."""
+    kinds = dict(con.execute(sql(
+        exp.select(exp.column("table_name"), exp.column("table_type")).from_("information_schema.tables")
+        .where(exp.column("table_name").isin(lit("lr_raw"), lit("lr_raw_rows"), lit("lr_line_rows")))
+    )).fetchall())
+    for name in ("lr_raw", "lr_raw_rows", "lr_line_rows"):
+        if name in kinds:
+            kind = "VIEW" if kinds[name] == "VIEW" else "TABLE"
+            con.execute(sql(exp.Drop(tables=[exp.to_table(name)], kind=kind)))
+
+
+def number_text_column(model: m.CheckedModel, name: str) -> str:
+    """The column of lr_raw (JSON Lines) holding the text of number field `name` as written."""
+    return f"lr_number_text_{list(model.fields).index(name)}"
+
+
+def _number_columns(model: m.CheckedModel) -> list[str]:
+    return [number_text_column(model, name) for name, fld in model.fields.items() if fld.kind == "number"]
+
+
+def _number_texts(model: m.CheckedModel, line: exp.Expr) -> list[exp.Expr]:
+    """Per number field, the text of the JSON decimal right after `"<field name>":` in the line
+    (the first such place; `acceptance` takes it only when it reads as the parsed value)."""
+    return [
+        # Anonymous keeps the group argument: sqlglot drops a literal 1 as a default
+        exp.alias_(exp.Anonymous(this="regexp_extract", expressions=[
+            line.copy(), lit('"' + name + _RAW_NUMBER_AFTER_KEY), num(1)]), number_text_column(model, name))
+        for name, fld in model.fields.items() if fld.kind == "number"
+    ]
+
+
+def _object_of(model: m.CheckedModel, line: exp.Expr) -> exp.Expr:
+    """The line parsed once into a struct of the JSON text of `id`, `events` and each declared
+    field; NULL unless the line is a JSON object DuckDB and Python read alike (no repeated
+    keys, strict syntax, not nested too deeply)."""
     brackets = exp.Sub(this=fn("strlen", line.copy()), expression=fn(
         "strlen", fn("replace", fn("replace", line.copy(), lit("["), lit("")), lit("{"), lit(""))))
     keys = exp.func("json_keys", line.copy())
@@ -201,20 +309,29 @@ def _jsonl_raw(model: m.CheckedModel, renumber: bool) -> exp.Select:
         ))
     )
     members = {"id": "JSON", "events": "JSON", **{name: "JSON" for name in model.fields}}
-    parsed = exp.func("json_transform", line.copy(), lit(dumps(members)))
+    return exp.case().when(strict, exp.func("json_transform", line.copy(), lit(dumps(members))))
+
+
+def _jsonl_raw(model: m.CheckedModel, renumber: bool) -> exp.Select:
+    """lr_raw of a JSON Lines file: one row per non-blank line, numbered like the Python
+    reader numbers records (the line number, unless blank lines come before the end), with
+    the line parsed once into `lr_object` (a struct of the JSON text of `id`, `events` and
+    each declared field). `lr_object` is NULL unless the line is a JSON object DuckDB and
+    Python read alike (no repeated keys, strict syntax)."""
+    line = exp.column("lr_line")
     number = exp.column("lr_number", table="n") if renumber else exp.column("lr_physical", table="l")
     checked = exp.select(
         exp.alias_(number, "lr_record"), exp.column("lr_physical", table="l"),
         exp.alias_(exp.LT(this=exp.column("lr_physical", table="l"), expression=exp.column("lr_part_count")),
                    "lr_newline"),
-        line.copy(), exp.alias_(strict, "lr_strict"),
+        line.copy(),
     ).from_(exp.alias_(exp.to_table("lr_lines"), "l", table=True)).where(exp.not_(exp.column("lr_blank")))
     if renumber:
         checked = checked.join(exp.alias_(exp.to_table("lr_numbers"), "n", table=True), on=exp.EQ(
             this=exp.column("lr_physical", table="l"), expression=exp.column("lr_physical", table="n")))
     raw = exp.select(
         exp.column("lr_record"), exp.column("lr_physical"), exp.column("lr_newline"), line.copy(),
-        exp.alias_(exp.case().when(exp.column("lr_strict"), parsed), "lr_object"),
+        exp.alias_(_object_of(model, line), "lr_object"), *_number_texts(model, line),
     ).from_(checked.subquery("lr_checked_lines"))
     return raw
 
@@ -255,7 +372,7 @@ def raw_records(con: duckdb.DuckDBPyConnection, model: m.CheckedModel, leads: Lo
         stream = open(leads.path, "rb")  # noqa: SIM115
         records = _closing(read_csv(stream, model, leads.csv_options, leads.shown), stream)
     else:
-        records = _jsonl_records(con, wanted)
+        records = _jsonl_records(con, leads, wanted)
     if events:
         records = attach_events(records, events)
     for number, record in enumerate(records, 1):
@@ -263,17 +380,20 @@ def raw_records(con: duckdb.DuckDBPyConnection, model: m.CheckedModel, leads: Lo
             yield number, record
 
 
-def _jsonl_records(con: duckdb.DuckDBPyConnection, wanted: set[int]) -> Iterator[Any]:
+def _jsonl_records(con: duckdb.DuckDBPyConnection, leads: LoadedLeads, wanted: set[int]) -> Iterator[Any]:
     """Every record position of a JSON Lines file; the wanted ones parsed from their line
     exactly as `read_jsonl` parses it (the newline and a first line's BOM included), the
     others None (only their position matters, for `--events` matched by position)."""
+    text_column = exp.column("lr_line") if leads.lines_kept else exp.null()
     select = exp.select(
-        exp.column("lr_record"), exp.column("lr_physical"), exp.column("lr_newline"), exp.column("lr_line"),
+        exp.column("lr_record"), exp.column("lr_physical"), exp.column("lr_newline"), text_column,
     ).from_("lr_raw").where(exp.column("lr_record").isin(
         query=exp.select(exp.column("lr_record")).from_("lr_checked").where(exp.not_(exp.column("lr_accepted")))))
+    found = con.execute(sql(select)).fetchall()
+    from_file = {} if leads.lines_kept else _lines_of(leads.path, {int(row[1]) for row in found})
     lines: dict[int, bytes] = {}
-    for number, physical, newline, text in con.execute(sql(select)).fetchall():
-        raw = text.encode("utf-8") + (b"\n" if newline else b"")
+    for number, physical, newline, text in found:
+        raw = text.encode("utf-8") + (b"\n" if newline else b"") if leads.lines_kept else from_file[int(physical)]
         if physical == 1 and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
         lines[int(number)] = raw
@@ -281,6 +401,21 @@ def _jsonl_records(con: duckdb.DuckDBPyConnection, wanted: set[int]) -> Iterator
     for number in range(1, (int(total[0]) if total else 0) + 1):
         raw_line = lines.get(number) if number in wanted else None
         yield None if raw_line is None else parse_json_line(raw_line)
+
+
+def _lines_of(path: str, physical: set[int]) -> dict[int, bytes]:
+    """The lines numbered `physical` (from 1) of a file, each with its `\\n` when it has one."""
+    found: dict[int, bytes] = {}
+    if not physical:
+        return found
+    last = max(physical)
+    with open(path, "rb") as stream:
+        for number, line in enumerate(stream, 1):
+            if number in physical:
+                found[number] = line
+            if number >= last:
+                break
+    return found
 
 
 def _parquet_records(con: duckdb.DuckDBPyConnection) -> Iterator[dict[str, Any]]:
@@ -348,17 +483,33 @@ def _checked_csv_header(path: str, shown: str, model: m.CheckedModel | None, opt
             raise PythonReads("header")
         stream.seek(0)
         delim = re.escape(options.delimiter.encode("ascii"))
-        spaced_quote = re.compile(b'(?:^|' + delim + b') +"|" +(?:' + delim + b"|\r|\n|$)")
-        for line in stream:
-            if (b' "' in line or b'" ' in line) and spaced_quote.search(line):
+        # per line (MULTILINE: `^` and `$` at every `\n`), over blocks of whole lines: a
+        # UTF-8 sequence never holds the byte `\n`, so a block decodes when each line does
+        spaced_quote = re.compile(b'(?m)(?:^|' + delim + b') +"|" +(?:' + delim + b"|\r|\n|$)")
+        for block in _line_blocks(stream):
+            if (b' "' in block or b'" ' in block) and spaced_quote.search(block):
                 raise PythonReads("a space beside a quote")
-            if not line.isascii():
+            if not block.isascii():
                 # DuckDB checks the text of the columns a query reads only
                 try:
-                    line.decode("utf-8")
+                    block.decode("utf-8")
                 except UnicodeDecodeError:
                     raise PythonReads("not UTF-8") from None
     return header
+
+
+def _line_blocks(stream: IO[bytes], size: int = 1 << 20) -> Iterator[bytes]:
+    """The rest of `stream` in blocks of about `size` bytes that end at a line end (or the end)."""
+    rest = b""
+    while chunk := stream.read(size):
+        cut = chunk.rfind(b"\n") + 1
+        if cut == 0:
+            rest += chunk
+            continue
+        yield rest + chunk[:cut]
+        rest = chunk[cut:]
+    if rest:
+        yield rest
 
 
 def _csv_reader(path: str, width: int, options: CsvOptions) -> exp.Expr:

@@ -28,6 +28,7 @@ from leadrules.batch.input import (
     load_leads,
     raw_records,
     readable_path,
+    release_raw,
 )
 from leadrules.batch.output import tally, write_results
 from leadrules.batch.sqlparts import count_rows, create, sql
@@ -102,6 +103,8 @@ def _evaluate(con: duckdb.DuckDBPyConnection, model: m.CheckedModel, leads: Load
     total = con.execute(count_rows("lr_raw")).fetchone()
     records = int(total[0]) if total else 0
     invalid = sum(1 for record in fallback.values() if "error" in record)
+    # the raw records are read no more: their memory goes to ordering the output
+    release_raw(con)
     write_results(con, model, output_format, output_path, fallback)
     return RunDetails(EvalSummary(records, invalid, tally(con, model, fallback)), len(fallback))
 
