@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from leadrules import model as m
+from leadrules.fieldkinds import KINDS
 from leadrules.ir.lower import model_expressions
 from leadrules.lint.witness import AS_OF, event_times
 from leadrules.values import format_timestamp, json_number
@@ -65,7 +66,8 @@ def _mentioned(model: m.CheckedModel) -> tuple[dict[str, set[Any]], dict[str, se
 
 def _numbers(f: m.Field, constants: set[Any]) -> list[Decimal]:
     out: set[Decimal] = set()
-    step = Decimal(1) if f.kind == "integer" else Decimal("0.5")
+    integral = KINDS[f.kind].integral
+    step = Decimal(1) if integral else Decimal("0.5")
     for c in constants:
         if isinstance(c, Decimal):
             out.update((c - step, c, c + step))
@@ -73,24 +75,25 @@ def _numbers(f: m.Field, constants: set[Any]) -> list[Decimal]:
         if bound is not None:
             out.add(bound)
     out.update((Decimal(0), Decimal(1), Decimal(100)))
-    if f.kind == "integer":
+    if integral:
         out = {v for v in out if v == v.to_integral_value()}
     return sorted(v for v in out if (f.low is None or v >= f.low) and (f.high is None or v <= f.high))
 
 
 def _field_choices(f: m.Field, constants: set[Any], domains: set[str]) -> list[Any]:
-    if f.kind in ("integer", "number"):
+    record = KINDS[f.kind]
+    if record.numeric:
         numbers = _numbers(f, constants)
-        return [int(v) if f.kind == "integer" else json_number(v) for v in numbers]
-    if f.kind == "boolean":
+        return [int(v) if record.integral else json_number(v) for v in numbers]
+    if record.acceptance == "boolean":
         return [True, False]
-    if f.kind == "choice":
+    if record.acceptance == "choice":
         return list(f.choices)
-    if f.kind == "date":
+    if record.acceptance == "date":
         days = {AS_OF.date()} | {c for c in constants if isinstance(c, dt.date) and not isinstance(c, dt.datetime)}
         near = {d + dt.timedelta(days=k) for d in days for k in (-1, 0, 1) if _LOW.date() < d < _HIGH.date()}
         return sorted(d.isoformat() for d in near)
-    if f.kind == "timestamp":
+    if record.acceptance == "timestamp":
         moments: set[dt.datetime] = {AS_OF}
         moments.update(c for c in constants if isinstance(c, dt.datetime) and _LOW < c < _HIGH)
         instants = {t + dt.timedelta(seconds=k) for t in moments for k in (-1, 0, 1)}

@@ -11,6 +11,7 @@ import z3
 
 from leadrules import model as m
 from leadrules.diagnostics import Witness
+from leadrules.fieldkinds import KINDS
 from leadrules.lint.encode import EPOCH, Encoding, micros
 from leadrules.values import format_timestamp, json_number, parse_timestamp
 
@@ -88,17 +89,18 @@ def build_witness(enc: Encoding, solution: z3.ModelRef) -> Witness:
         if f.optional and not z3.is_true(get(v.present)):
             continue
         raw = get(v.value)
-        if f.kind == "integer":
+        accepted = KINDS[f.kind].acceptance
+        if accepted == "integer":
             assert isinstance(raw, z3.IntNumRef)
             lead[name] = raw.as_long()
-        elif f.kind == "number":
+        elif accepted == "number":
             lead[name] = json_number(_decimal(raw))
-        elif f.kind == "boolean":
+        elif accepted == "boolean":
             lead[name] = z3.is_true(raw)
-        elif f.kind == "date":
+        elif accepted == "date":
             assert isinstance(raw, z3.IntNumRef)
             lead[name] = dt.date.fromordinal(raw.as_long()).isoformat()
-        elif f.kind == "timestamp":
+        elif accepted == "timestamp":
             assert isinstance(raw, z3.IntNumRef)
             lead[name] = format_timestamp(EPOCH + dt.timedelta(microseconds=raw.as_long()))
         elif v.domain_labels is not None and v.has_at is not None and v.domain is not None:
@@ -139,18 +141,19 @@ def lead_values(enc: Encoding, lead: dict[str, Any], scores: dict[str, Decimal])
             values.append((v.present, z3.BoolVal(value is not None)))
         if value is None:
             continue
+        accepted = KINDS[f.kind].acceptance
         if v.labels is not None:
             named = v.labels[:-1]
             values.append((v.value, z3.IntVal(named.index(value) if value in named else len(named))))
-        elif f.kind == "integer":
+        elif accepted == "integer":
             values.append((v.value, z3.IntVal(int(value))))
-        elif f.kind == "number":
+        elif accepted == "number":
             values.append((v.value, _numeral(Decimal(str(value)))))
-        elif f.kind == "boolean":
+        elif accepted == "boolean":
             values.append((v.value, z3.BoolVal(bool(value))))
-        elif f.kind == "date":
+        elif accepted == "date":
             values.append((v.value, z3.IntVal(dt.date.fromisoformat(str(value)).toordinal())))
-        elif f.kind == "timestamp":
+        elif accepted == "timestamp":
             instant = parse_timestamp(str(value))
             if instant is not None:
                 values.append((v.value, z3.IntVal(micros(instant))))
