@@ -74,6 +74,9 @@ ODD_LINES = [
     '{"id": "crlf"}\r',
     "  ",
     '{"id": "unicode \u00e9\u2028"}',
+    '{"id": "long", "industry": "' + "x" * 40000 + '"}',  # past the length Spark's regex checks take
+    '{"id": "many-events", "events": [' + ", ".join(['{"type": "demo_request", "at": "2026-11-20T10:00:00Z"}'] * 500)
+    + "]}",
 ]
 
 

@@ -78,17 +78,20 @@ _PLAIN_TEXT = '^[^\\x00-\\x1f"\\\\]*$'
 _BLANK_LINE = "^[ \\t\\r\\x0b\\x0c]*$"
 # A JSON string (valid JSON strings only: a string Spark parsed), replaced by `""` before the
 # shape check below; a surrogate escape sends the line to Python, which judges lone ones.
-_JSON_STRING = '"(?:[^"\\\\]|\\\\.)*"'
+_JSON_STRING = '"(?:[^"\\\\]++|\\\\.)*+"'
 _SURROGATE_ESCAPE = "\\\\u[dD][89a-fA-F]"
 _NESTING = 8  # lines nested deeper are checked by Python
 _LINE_LIMIT = 131072  # the csv module's cell limit: a longer line is read by the Python reader
+# Java's regex engine recurses as it repeats a group: longer JSON lines are checked by Python
+# (a lead is a few hundred bytes), and the patterns below repeat runs, not single characters.
+_JSON_LINE_LIMIT = 32768
 
 
 def _balanced(depth: int) -> str:
     """Text whose brackets and braces pair up, nested at most `depth` deep."""
-    inner = "[^{}\\[\\]]*"
+    inner = "[^{}\\[\\]]*+"
     for _ in range(depth):
-        inner = f"(?:[^{{}}\\[\\]]|\\{{{inner}\\}}|\\[{inner}\\])*"
+        inner = f"(?:[^{{}}\\[\\]]++|\\{{{inner}\\}}|\\[{inner}\\])*+"
     return inner
 
 
@@ -326,8 +329,9 @@ class _Job:
         F = self.F
         line = F.col("lr_line")
         emptied = F.regexp_replace(line, F.lit(_JSON_STRING), F.lit('""'))
-        plain_line = (F.expr("is_valid_utf8(lr_line)") & ~line.rlike(_SURROGATE_ESCAPE)
-                      & emptied.rlike(_ONE_OBJECT) & ~line.startswith("\ufeff"))
+        plain_line = F.coalesce(F.when(F.length(line) <= F.lit(_JSON_LINE_LIMIT), F.expr("is_valid_utf8(lr_line)"))
+                                & ~line.rlike(_SURROGATE_ESCAPE) & emptied.rlike(_ONE_OBJECT)
+                                & ~line.startswith("\ufeff"), F.lit(False))
         parsed = F.when(plain_line, F.expr("try_parse_json(lr_line)"))
         frame = frame.where(F.col("lr_record").isNotNull()).withColumn("lr_v", parsed)
         checks = [F.col("lr_v").isNotNull()]
@@ -404,12 +408,12 @@ class _Job:
                                        and self.model.fields["id"].kind not in ("text", "email", "choice")):
             raise _PythonReads("a delimiter or id the split below does not cover")
         d = re.escape(delimiter)
-        cell = f'"(?:[^"]|"")*"|[^"{d}]*'
-        plain = f"^(?:{cell})(?:{d}(?:{cell}))*$"
+        cell = f'"(?:[^"]++|"")*+"|[^"{d}]*+'
+        plain = f"^(?:{cell})(?:{d}(?:{cell}))*+$"
         line = F.col("lr_line")
         data = frame.where(F.col("lr_record").isNotNull())
-        plain_line = F.expr("is_valid_utf8(lr_line)") & line.rlike(plain) & ~line.contains("\x00") & \
-            (F.length(line) <= F.lit(_LINE_LIMIT))
+        plain_line = F.coalesce(F.when(F.length(line) <= F.lit(_LINE_LIMIT), F.expr("is_valid_utf8(lr_line)")) &
+                                line.rlike(plain) & ~line.contains("\x00"), F.lit(False))
         if data.where(~plain_line).limit(1).count():
             raise _PythonReads("a line the csv module may read otherwise (a quoted line break, ...)")
         cells = F.regexp_extract_all(F.concat(F.lit(delimiter), line), F.lit(f"{d}({cell})"), F.lit(1))
