@@ -3,7 +3,9 @@ what sales decided, counted.
 
 Leads are evaluated by the Python engine's trace (`Evaluator.trace`, what the explain ledger is
 built from), which says which scoring rules and disqualifiers fired and gives the values a
-criterion looked at. Leads stream by: each is counted as it is read and only tallies are kept
+criterion looked at. The thresholds' subjects and their stages' criteria are lowered to plan
+nodes once per run and read over each lead's traced values by the plan interpreter, as explain
+reads a criterion's clauses. Leads stream by: each is counted as it is read and only tallies are kept
 (per threshold, leads by distinct value), so memory does not grow with the leads.
 Only *decided* leads count: a valid record whose id has a positive or negative outcome. Open
 outcomes, leads without an outcome, error records and outcome ids no lead has are counted and
@@ -12,6 +14,7 @@ reported, never mixed into the rates.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable
@@ -36,11 +39,11 @@ from leadrules.calibrate.sweep import (
     suggest,
     weeks_spanned,
 )
-
-# the explain ledger's Kleene interpreter over one evaluation's values (one definition of clause truth)
-from leadrules.engine.python.explain import _Values
 from leadrules.errors import InputError
 from leadrules.io.leads import DEFAULT_CSV, CsvOptions, printed_id, read_leads
+from leadrules.ir import Lowering
+from leadrules.ir import nodes as n
+from leadrules.ir.interpret import Interpreter, LeadValues
 from leadrules.model_text import describe, describe_rule
 from leadrules.values import format_timestamp
 
@@ -218,35 +221,76 @@ def verdict(fired: int, not_fired: int, estimate: Lift) -> str:
     return "no clear effect"
 
 
-def _kleene(expr: m.Expr, target: m.Expr, truth: Truth, values: _Values) -> Truth:
-    """The truth of a criterion with one comparison's truth given (Kleene logic, as the engine)."""
+@dataclass(frozen=True)
+class _LoweredThreshold:
+    """A threshold's subject and its stage's criterion as plan nodes (lowered once per run).
+    `compare` is a node object of its own, standing in `criterion` exactly where the model's
+    criterion holds the threshold's comparison: `Lowering` shares the node of equal expressions,
+    so the lowered comparison alone could stand elsewhere too."""
+
+    subject: n.Node
+    criterion: n.Node
+    compare: n.Node
+
+
+def _lower_threshold(t: Threshold, criterion: m.Expr, lowering: Lowering) -> _LoweredThreshold:
+    compare = copy.copy(lowering.expr(t.compare))
+    return _LoweredThreshold(lowering.expr(t.subject),
+                             _placed(criterion, lowering.expr(criterion), t.compare, compare), compare)
+
+
+def _placed(expr: m.Expr, node: n.Node, target: m.Expr, stand_in: n.Node) -> n.Node:
+    """`node` (the lowering of `expr`) with `stand_in` wherever `expr` holds `target` itself,
+    through the not/and/or that `_kleene` walks (lowered one to one: Not, All, Any)."""
     if expr is target:
+        return stand_in
+    if isinstance(expr, m.Not) and isinstance(node, n.Not):
+        return n.Not(_placed(expr.operand, node.operand, target, stand_in), node.nullable, node.span)
+    if isinstance(expr, m.And) and isinstance(node, n.All):
+        return n.All(_placed_all(expr.operands, node.operands, target, stand_in), node.nullable, node.span)
+    if isinstance(expr, m.Or) and isinstance(node, n.Any):
+        return n.Any(_placed_all(expr.operands, node.operands, target, stand_in), node.nullable, node.span)
+    if isinstance(expr, (m.Not, m.And, m.Or)):
+        raise AssertionError(f"{type(expr).__name__} lowered to {type(node).__name__}")
+    return node
+
+
+def _placed_all(exprs: tuple[m.Expr, ...], nodes: tuple[n.Node, ...], target: m.Expr,
+                stand_in: n.Node) -> tuple[n.Node, ...]:
+    return tuple(_placed(e, o, target, stand_in) for e, o in zip(exprs, nodes, strict=True))
+
+
+def _kleene(node: n.Node, given: n.Node, truth: Truth, interpreter: Interpreter) -> Truth:
+    """The truth of a lowered criterion with the comparison `given` (that node object) taken as
+    `truth` (Kleene logic, as the engine)."""
+    if node is given:
         return truth
-    if isinstance(expr, m.Not):
-        inner = _kleene(expr.operand, target, truth, values)
+    if isinstance(node, n.Not):
+        inner = _kleene(node.operand, given, truth, interpreter)
         return None if inner is None else not inner
-    if isinstance(expr, (m.And, m.Or)):
-        decisive = isinstance(expr, m.Or)
-        seen = [_kleene(o, target, truth, values) for o in expr.operands]
+    if isinstance(node, (n.All, n.Any)):
+        decisive = isinstance(node, n.Any)
+        seen = [_kleene(o, given, truth, interpreter) for o in node.operands]
         if decisive in seen:
             return decisive
         return None if None in seen else not decisive
-    result: Truth = values.value(expr)
+    result: Truth = interpreter.value(node)
     return result
 
 
-def _lead_class(t: Threshold, criterion: m.Expr, stage_index: int, blocked_at: int | None,
-                values: _Values) -> tuple[int, Number | None]:
+def _lead_class(t: Threshold, lowered: _LoweredThreshold, stage_index: int, blocked_at: int | None,
+                interpreter: Interpreter) -> tuple[int, Number | None]:
     """The sweep class of one lead for one threshold (see `sweep`), and its subject value."""
-    subject = values.value(t.subject)
+    subject = interpreter.value(lowered.subject)
     if stage_index < 0 or (blocked_at is not None and blocked_at <= t.stage_index):
         return NEVER, subject
     if stage_index > t.stage_index:
         return ALWAYS, subject
+    criterion, compare = lowered.criterion, lowered.compare
     if subject is None:
-        return (ALWAYS if _kleene(criterion, t.compare, None, values) is True else NEVER), None
-    when_true = _kleene(criterion, t.compare, True, values) is True
-    when_false = _kleene(criterion, t.compare, False, values) is True
+        return (ALWAYS if _kleene(criterion, compare, None, interpreter) is True else NEVER), None
+    when_true = _kleene(criterion, compare, True, interpreter) is True
+    when_false = _kleene(criterion, compare, False, interpreter) is True
     if when_true and when_false:
         return ALWAYS, subject
     if when_true:
@@ -312,7 +356,6 @@ def compute_calibration(model: m.CheckedModel, leads: str | None, events_path: s
         raise ValueError("exactly one of as_of and as_of_field")
     evaluator = compile_model(model)
     thresholds = find_thresholds(model)
-    criteria = [model.criteria[t.stage].condition for t in thresholds]
     stage_position = {stage: index for index, stage in enumerate(model.stages)}
     scoped = [(i, stage_position[d.at]) for i, d in enumerate(model.disqualifiers) if d.at is not None]
     rule_counts: dict[tuple[str, int], _RuleCounter] = {
@@ -325,6 +368,10 @@ def compute_calibration(model: m.CheckedModel, leads: str | None, events_path: s
     by_band: dict[str, dict[str, Counter[str]]] = {band: {} for band in model.bands}
     by_route: dict[str, Counter[str]] = {}
     generated = evaluator.generated
+    lowering = generated.lowering
+    lowered = [_lower_threshold(t, model.criteria[t.stage].condition, lowering) for t in thresholds]
+    # LeadValues reads email domains by the email field's position among the fields
+    email_indexes = tuple(lowering.field_index[name] for name in generated.email_fields)
     # the counters of the trace's rules, in the order the trace reports them
     traced_rules = [rule_counts[(score, index)] for score, index, _ in generated.rules]
     fit = _Part(len(thresholds))
@@ -358,12 +405,12 @@ def compute_calibration(model: m.CheckedModel, leads: str | None, events_path: s
                 continue
             decided += 1
             positive = outcome.positive
-            _, rule_points, disq, _, _, counts, domains, scores, bands, conditions = traced
+            disq = traced.disqualifiers
             stage = record["stage"]
             exactly[stage] += 1
             exactly_positive[stage] += positive
             reason = None if positive else (outcome.reason or NO_REASON)
-            for counter, (fired, _) in zip(traced_rules, rule_points, strict=True):
+            for counter, (fired, _) in zip(traced_rules, traced.rule_points, strict=True):
                 if fired:
                     counter.fired += 1
                     counter.fired_positive += positive
@@ -395,13 +442,12 @@ def compute_calibration(model: m.CheckedModel, leads: str | None, events_path: s
             stage_index = -1 if stage == m.DISQUALIFIED else stage_position[stage]
             blocked_at = None if not scoped else min(
                 (at for i, at in scoped if disq[i] is True), default=None)
-            values = _Values(dict(zip(model.fields, valid.values, strict=True)),
-                             dict(zip(model.scores, scores, strict=True)), dict(zip(model.bands, bands, strict=True)),
-                             dict(zip(model.conditions, conditions, strict=True)),
-                             dict(zip(generated.slots, counts, strict=True)),
-                             dict(zip(generated.email_fields, domains, strict=True)))
-            for tally, t, criterion in zip(part.tallies, thresholds, criteria, strict=True):
-                lead_class, subject = _lead_class(t, criterion, stage_index, blocked_at, values)
+            interpreter = Interpreter(LeadValues(
+                values=valid.values, counts=traced.counts,
+                domains=dict(zip(email_indexes, traced.domains, strict=True)),
+                scores=traced.scores, bands=traced.bands, conditions=traced.conditions))
+            for tally, t, lowered_threshold in zip(part.tallies, thresholds, lowered, strict=True):
+                lead_class, subject = _lead_class(t, lowered_threshold, stage_index, blocked_at, interpreter)
                 tally.add(lead_class, subject, positive)
     unknown = [lead_id for lead_id, position in by_id.positions.items() if not seen[position]]
     positives = sum(exactly_positive.values())
