@@ -39,4 +39,4 @@ clean:
 # The generated Spark SQL and `eval --engine spark` on a local pyspark session (Java 17+); installs the `spark` extra.
 test-spark: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[spark]'
-	$(BIN)/pytest tests/sql/test_spark.py tests/sql/test_spark_engine.py
+	LEADRULES_SPARK_TESTS=required $(BIN)/pytest tests/sql/test_spark.py tests/sql/test_spark_engine.py

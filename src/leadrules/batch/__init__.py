@@ -5,6 +5,8 @@ model evaluates them, and the Python engine takes the rest (`batch.runner`).
 `run` and friends load on first use (they import DuckDB): `from leadrules.batch import run`
 raises ImportError when DuckDB is not installed, which is how callers tell it is missing.
 `batch.auto` (which engine `eval --engine auto` picks) imports neither DuckDB nor sqlglot.
+`batch.spark` (`eval --engine spark`) does the same on a Spark session, local or a cluster's
+through Spark Connect; it imports pyspark only when it runs.
 """
 
 from __future__ import annotations
