@@ -19,6 +19,16 @@ def utc_naive(value: dt.datetime) -> dt.datetime:
     return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
 
 
+def _cell(value: Any) -> Any:
+    """A validated value as a table cell: instants in UTC without a zone, integers (which the
+    engine keeps as ints) as the exact decimals of the DECIMAL column they fill."""
+    if isinstance(value, dt.datetime):
+        return utc_naive(value)
+    if value.__class__ is int:
+        return Decimal(value)
+    return value
+
+
 def lead_tables(model: m.CheckedModel, leads: list[dict[str, Any]], ids: Sequence[str] | None = None,
                 ) -> tuple[list[list[Any]], list[tuple[str, str, dt.datetime]]]:
     """Rows of `leads` (id, then one value per field in declaration order) and of `events`
@@ -30,7 +40,7 @@ def lead_tables(model: m.CheckedModel, leads: list[dict[str, Any]], ids: Sequenc
         valid, error = validate(model, lead, number)
         assert valid is not None, error
         lead_id = str(valid.id) if ids is None else ids[number - 1]
-        rows.append([lead_id, *(utc_naive(v) if isinstance(v, dt.datetime) else v for v in valid.values)])
+        rows.append([lead_id, *(_cell(v) for v in valid.values)])
         events.extend((lead_id, kind, utc_naive(at)) for kind, at in valid.events)
     return rows, events
 
