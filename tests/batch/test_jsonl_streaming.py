@@ -130,3 +130,20 @@ def test_decimals_of_16_digits_go_to_python(model: m.CheckedModel, tmp_path: Pat
     details = run_detailed(model, str(leads), None, AS_OF, "jsonl", str(out))
     assert details.python_records == 3
     assert out.read_text(encoding="utf-8") == _python(model, leads, None)
+
+
+@pytest.mark.parametrize("line", [
+    # a key of the same name inside a nested object comes first: its 1.5 is not the record's value
+    '{"id": "n1", "email": "a@b.com", "employees": 60, "meta": {"revenue": 1000.25}, '
+    '"revenue": 1000.250000000000000000001}',
+    # the record's key written with an escape: the literal "revenue" found is the nested one
+    '{"id": "n2", "email": "a@b.com", "employees": 60, "meta": {"revenue": 1000.25}, '
+    '"rev\\u0065nue": 1000.250000000000000000001}',
+    '{"id": "n3", "email": "a@b.com", "employees": 60, "note": "\\"revenue\\": 1000.25,", "revenue": 1000.250000000000000000001}',
+])
+def test_a_number_is_taken_from_the_records_own_member(model: m.CheckedModel, tmp_path: Path, line: str) -> None:
+    leads = tmp_path / "leads.jsonl"
+    leads.write_text(line + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    run_detailed(model, str(leads), None, AS_OF, "jsonl", str(out))
+    assert out.read_text(encoding="utf-8") == _python(model, leads, None)

@@ -280,13 +280,25 @@ def _number_columns(model: m.CheckedModel) -> list[str]:
 
 def _number_texts(model: m.CheckedModel, line: exp.Expr) -> list[exp.Expr]:
     """Per number field, the text of the JSON decimal right after `"<field name>":` in the line
-    (the first such place; `acceptance` takes it only when it reads as the parsed value)."""
-    return [
+    (`acceptance` takes it only when it reads as the parsed value). NULL unless that key is
+    written once in the whole line and the line has no `\\u` escape: the place found is then the
+    record's own member, not a key of the same name inside a nested object (with no `\\u`
+    escape, a key that reads as the field's name is written as it)."""
+    texts: list[exp.Expr] = []
+    for name, fld in model.fields.items():
+        if fld.kind != "number":
+            continue
+        key = '"' + name + '"\\s*:'
+        once = exp.and_(
+            exp.EQ(this=fn("len", exp.Anonymous(this="regexp_extract_all", expressions=[line.copy(), lit(key)])),
+                   expression=num(1)),
+            exp.not_(fn("contains", line.copy(), lit("\\u"))),
+        )
         # Anonymous keeps the group argument: sqlglot drops a literal 1 as a default
-        exp.alias_(exp.Anonymous(this="regexp_extract", expressions=[
-            line.copy(), lit('"' + name + _RAW_NUMBER_AFTER_KEY), num(1)]), number_text_column(model, name))
-        for name, fld in model.fields.items() if fld.kind == "number"
-    ]
+        found = exp.Anonymous(this="regexp_extract", expressions=[
+            line.copy(), lit('"' + name + _RAW_NUMBER_AFTER_KEY), num(1)])
+        texts.append(exp.alias_(exp.case().when(once, found), number_text_column(model, name)))
+    return texts
 
 
 def _object_of(model: m.CheckedModel, line: exp.Expr) -> exp.Expr:
