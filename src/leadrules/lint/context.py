@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import z3
 
@@ -15,13 +16,18 @@ from leadrules.lint.encode import Encoding, encode
 from leadrules.lint.findings import Findings, WitnessMismatch
 from leadrules.lint.outcome import Judge, Outcome
 from leadrules.lint.samples import Sampler
-from leadrules.lint.search import Claim, KnownLeads
+from leadrules.lint.search import Claim, Cost, KnownLeads
 from leadrules.lint.solver import MAX_WITNESS_EVENTS, SAT, UNKNOWN, UNSAT, Answer, SlicedSolver
 from leadrules.lint.witness import AS_OF
 from leadrules.source import Span
 
 __all__ = ["LintContext", "Answer", "Claim", "SAT", "UNSAT", "UNKNOWN", "MAX_WITNESS_EVENTS",
            "WitnessMismatch"]
+
+# scoring rules from which a ruleset's stage questions are first tried by a climb over known
+# leads (`LintContext.reach_stages`); below it z3 answers them quickly, and the solver's
+# witnesses (which seed later questions) are kept as they were
+_CLIMB_RULES = 64
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,29 @@ class LintContext:
                focus: set[str] | None = None) -> tuple[str, Witness | None]:
         return self.leads.search(claim, query, near=near, focus=focus)
 
+    def reach_stages(self) -> None:
+        """Once per run, for a large ruleset: a known lead in every stage that has a
+        criterion and that no known lead reaches yet, found by a climb over the known leads
+        (`KnownLeads.climb`), shallow stages first. At 600 rules z3's time on "ends in S" is
+        heavy-tailed (over the timeout for some stages), and without a lead in the stage
+        neither the known leads nor the nearby search has a start for the questions about
+        it. A lead found proves only that the stage is reachable; where none is found, the
+        solver decides as before."""
+        if ("reached",) in self.facts:
+            return
+        self.facts[("reached",)] = True
+        if sum(len(score.rules) for score in self.model.scores.values()) < _CLIMB_RULES:
+            return
+        for stage in self.model.stages[1:]:
+            if stage not in self.model.criteria:
+                continue
+
+            def reaches(t: Outcome, stage: str = stage) -> str | None:
+                return None if t.record["stage"] == stage else "elsewhere"
+
+            if self.find(reaches) is None:
+                self.leads.climb(reaches, _stage_cost(self.model, stage))
+
     # ---- findings --------------------------------------------------------------------------
     def evaluate(self, witness: Witness) -> Outcome:
         return self.findings.evaluate(witness)
@@ -86,3 +115,62 @@ class LintContext:
     def incomplete(self, what: str, span: Span) -> None:
         """LR900 for the question the solver just left open, with its reason."""
         self.findings.incomplete(what, span, self.solver.take_why_unknown())
+
+
+def _stage_cost(model: m.CheckedModel, stage: str) -> Cost:
+    """How far a lead is from ending in `stage`, in order: disqualified; how many points its
+    scores lack for the comparisons of the stage's criterion; the criterion not true; how
+    far the later stages whose criterion is true are from failing it; not ending there."""
+    criterion = model.criteria[stage].condition
+    later = [model.criteria[s].condition for s in model.stages[model.stage_index(stage) + 1:] if s in model.criteria]
+    later_names = [s for s in model.stages[model.stage_index(stage) + 1:] if s in model.criteria]
+
+    def cost(t: Outcome) -> tuple[Decimal, ...]:
+        scores = t.scores
+        above = sum((1 + _to_fail(c, scores) for s, c in zip(later_names, later, strict=True)
+                     if t.criteria.get(s) is True), Decimal(0))
+        return (Decimal(t.record["stage"] == m.DISQUALIFIED), _shortfall(criterion, scores),
+                Decimal(t.criteria.get(stage) is not True), above, Decimal(t.record["stage"] != stage))
+
+    return cost
+
+
+def _score_gap(expr: m.Expr, scores: dict[str, Decimal]) -> Decimal | None:
+    """For a comparison of a score with a number: 0 when it holds, else how far the score is
+    from making it hold (plus one); None for any other expression."""
+    if not isinstance(expr, m.Compare):
+        return None
+    op, left, right = expr.op, expr.left, expr.right
+    if isinstance(left, m.Const) and isinstance(right, m.ScoreValue):
+        op = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(op, op)
+        left, right = right, left
+    if not (isinstance(left, m.ScoreValue) and isinstance(right, m.Const) and isinstance(right.value, Decimal)):
+        return None
+    score, bound = scores.get(left.score), right.value
+    if score is None:
+        return None
+    holds = {"==": score == bound, "!=": score != bound, "<": score < bound, "<=": score <= bound,
+             ">": score > bound, ">=": score >= bound}[op]
+    return Decimal(0) if holds else abs(score - bound) + 1
+
+
+def _shortfall(expr: m.Expr, scores: dict[str, Decimal]) -> Decimal:
+    """Points the scores lack for the score comparisons a condition's conjuncts make."""
+    if isinstance(expr, m.And):
+        return sum((_shortfall(part, scores) for part in expr.operands), Decimal(0))
+    return _score_gap(expr, scores) or Decimal(0)
+
+
+def _to_fail(expr: m.Expr, scores: dict[str, Decimal]) -> Decimal:
+    """How far a true condition is from failing: for a conjunction its nearest conjunct; a
+    score comparison by the points between the score and the bound, anything else 1."""
+    if isinstance(expr, m.And):
+        return min((_to_fail(part, scores) for part in expr.operands), default=Decimal(1))
+    if _score_gap(expr, scores) == 0:
+        negated = _score_gap(m.Compare(_NEGATED.get(expr.op, expr.op), expr.left, expr.right, expr.span), scores) \
+            if isinstance(expr, m.Compare) else None
+        return negated if negated is not None else Decimal(1)
+    return Decimal(1)
+
+
+_NEGATED = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}

@@ -3,7 +3,8 @@ far), then variations of them, then the solver, whose witness is remembered."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from decimal import Decimal
 from typing import Any
 
 import z3
@@ -15,15 +16,21 @@ from leadrules.lint.samples import Sampler
 from leadrules.lint.solver import SAT, SlicedSolver
 from leadrules.lint.witness import AS_OF_TEXT, lead_values
 
-__all__ = ["Claim", "KnownLeads"]
+__all__ = ["Claim", "Cost", "KnownLeads"]
 
 _SAMPLES = 128  # leads built from the mentioned values, screened before the solver is asked
 _VARIATIONS = 48  # variations of each witness the solver finds, screened as well
 _SEEDS, _FOCUSED = 3, 16  # known leads near a question, and variations tried of each
+# the climb (`KnownLeads.climb`): sweeps over every field and event, values tried per field
+# (spread over its choices), and histories drawn per event
+_SWEEPS, _CHOICES, _HISTORIES = 4, 24, 6
 
 # A claim is checked on the evaluated witness; it returns None when the witness shows what
 # the finding says, else a short description of what it shows instead.
 Claim = Callable[[Outcome], str | None]
+# how far a lead is from showing a claim, compared as tuples: smaller is nearer, and a lead
+# that shows the claim costs the least
+Cost = Callable[[Outcome], tuple[Decimal, ...]]
 
 
 class KnownLeads:
@@ -35,6 +42,7 @@ class KnownLeads:
         # per position in `outcomes`: the lead as a model of the base constraints (None when
         # it is not one), made when a question first needs it
         self._points: list[z3.ModelRef | None] = []
+        self._climber: Sampler | None = None
         for lead in sampler.leads(_SAMPLES):
             self.learn(lead)
 
@@ -66,6 +74,62 @@ class KnownLeads:
             if point is not None and all(z3.is_true(point.eval(c, model_completion=True)) for c in constraints):
                 return True
         return False
+
+    def climb(self, goal: Claim, cost: Cost) -> Outcome | None:
+        """A lead that shows `goal`, found from the known lead of least `cost` by changing one
+        field or one event's history at a time, keeping each change that lowers the cost
+        (engine evaluations only, no solver). Remembered when found; like every known lead it
+        can only prove that something happens."""
+        if not self.outcomes:
+            return None
+        best = min(self.outcomes, key=cost)
+        lowest = cost(best)
+        if goal(best) is None:
+            return best
+        for _ in range(_SWEEPS):
+            improved = False
+            for name in self._coordinates():
+                for lead in self._moves(best.lead, name):
+                    outcome = self.judge.outcome(lead)
+                    if not outcome.valid:
+                        continue
+                    value = cost(outcome)
+                    if value >= lowest:
+                        continue
+                    best, lowest, improved = outcome, value, True
+                    if goal(outcome) is None:
+                        self.outcomes.append(outcome)
+                        for variation in self.sampler.variations(outcome.lead, _VARIATIONS):
+                            self.learn(variation)
+                        return outcome
+            if not improved:
+                break
+        return None
+
+    def _coordinates(self) -> list[str]:
+        model = self.sampler.model
+        return [*model.fields, *(f"event:{e}" for e in model.events)]
+
+    def _moves(self, lead: dict[str, Any], name: str) -> Iterator[dict[str, Any]]:
+        """The lead with one field set to each of (up to `_CHOICES` of) its values, or absent
+        when optional; or without one event, or with its history redrawn `_HISTORIES` times."""
+        if name.startswith("event:"):
+            if self._climber is None:
+                # a sampler of its own: the shared one's draws would change every later variation
+                self._climber = Sampler(self.sampler.model, seed=1)
+            event = name.removeprefix("event:")
+            events = lead.get("events", [])
+            if any(e["type"] == event for e in events):
+                yield {**lead, "events": [e for e in events if e["type"] != event]}
+            yield from self._climber.variations(lead, _HISTORIES, {event})
+            return
+        choices = self.sampler.choices[name]
+        step = max(1, -(-len(choices) // _CHOICES))
+        for value in choices[::step]:
+            if lead.get(name) != value:
+                yield {**lead, name: value}
+        if self.sampler.model.fields[name].optional and name in lead:
+            yield {k: v for k, v in lead.items() if k != name}
 
     def _vary(self, claim: Claim, near: Claim | None, focus: set[str] | None) -> Outcome | None:
         if near is None or not focus:

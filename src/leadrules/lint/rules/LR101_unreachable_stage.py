@@ -44,6 +44,7 @@ class UnreachableStage:
     severity: ClassVar[Severity] = Severity.ERROR
 
     def run(self, ctx: LintContext) -> None:
+        ctx.reach_stages()
         for stage in ctx.model.stages[1:]:
             criterion = ctx.model.criteria.get(stage)
             if criterion is None:

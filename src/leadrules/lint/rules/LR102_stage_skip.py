@@ -44,6 +44,7 @@ class StageSkip:
     severity: ClassVar[Severity] = Severity.INFO
 
     def run(self, ctx: LintContext) -> None:
+        ctx.reach_stages()
         enc = ctx.encoding
         stages = ctx.model.stages
         for index in range(2, len(stages)):

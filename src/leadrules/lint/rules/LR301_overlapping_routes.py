@@ -42,6 +42,7 @@ class OverlappingRoutes:
     severity: ClassVar[Severity] = Severity.WARNING
 
     def run(self, ctx: LintContext) -> None:
+        ctx.reach_stages()
         enc = ctx.encoding
         for route in ctx.model.routes.values():
             if stage_status(ctx, route.stage) == UNSAT:
