@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from leadrules import model as m
-from leadrules.engine.validate import TypedIdRecord, Unparsable, UnreadableRow
 from leadrules.errors import InputError
 from leadrules.io.summary import ResultTally
 from leadrules.jsontext import dumps, escape_line_breaks
 from leadrules.reading import input_errors_for
+from leadrules.records import TypedIdRecord, Unparsable, UnreadableRow
 from leadrules.values import format_number
 
 __all__ = [
