@@ -28,6 +28,7 @@ __all__ = ["LintContext", "Answer", "Claim", "SAT", "UNSAT", "UNKNOWN", "MAX_WIT
 # leads (`LintContext.reach_stages`); below it z3 answers them quickly, and the solver's
 # witnesses (which seed later questions) are kept as they were
 _CLIMB_RULES = 64
+_EXTREME_SWEEPS = 2  # per score and direction
 
 
 @dataclass(frozen=True)
@@ -76,8 +77,29 @@ class LintContext:
         return self.leads.find(claim)
 
     def search(self, claim: Claim, query: Sequence[z3.BoolRef], *, near: Claim | None = None,
-               focus: set[str] | None = None) -> tuple[str, Witness | None]:
-        return self.leads.search(claim, query, near=near, focus=focus)
+               focus: set[str] | None = None, cost: Cost | None = None) -> tuple[str, Witness | None]:
+        return self.leads.search(claim, query, near=near, focus=focus, cost=cost)
+
+    def entries_cost(self, stage: str, entries: Sequence[int]) -> Cost | None:
+        """For a large ruleset (see `reach_stages`): how far a lead is from ending in `stage`
+        with the route entries `entries` all matching, for a climb before the full solve;
+        None for a small ruleset, whose questions go to the solver as before."""
+        if not self._climbs():
+            return None
+        in_stage = _stage_cost(self.model, stage)
+
+        def cost(t: Outcome) -> tuple[Decimal, ...]:
+            truths = t.routes.get(stage, ())
+            unmet = sum(1 for i in entries if i >= len(truths) or truths[i] is not True)
+            # the entries first: matching them may take the lead out of the stage (an entry on
+            # `revenue` beside a later criterion on it), which the rest of the climb undoes
+            disqualified, *rest = in_stage(t)
+            return (disqualified, Decimal(unmet), *rest)
+
+        return cost
+
+    def _climbs(self) -> bool:
+        return sum(len(score.rules) for score in self.model.scores.values()) >= _CLIMB_RULES
 
     def reach_stages(self) -> None:
         """Once per run, for a large ruleset: a known lead in every stage that has a
@@ -86,11 +108,12 @@ class LintContext:
         heavy-tailed (over the timeout for some stages), and without a lead in the stage
         neither the known leads nor the nearby search has a start for the questions about
         it. A lead found proves only that the stage is reachable; where none is found, the
-        solver decides as before."""
+        solver decides as before. Likewise a lead of low and one of high value for each
+        score, for the comparisons of scores with numbers (LR403)."""
         if ("reached",) in self.facts:
             return
         self.facts[("reached",)] = True
-        if sum(len(score.rules) for score in self.model.scores.values()) < _CLIMB_RULES:
+        if not self._climbs():
             return
         for stage in self.model.stages[1:]:
             if stage not in self.model.criteria:
@@ -101,6 +124,10 @@ class LintContext:
 
             if self.find(reaches) is None:
                 self.leads.climb(reaches, _stage_cost(self.model, stage))
+        # a comparison of a score asks for leads at either end of its range (LR403)
+        for name in self.model.scores:
+            for sign in (1, -1):
+                self.leads.extreme(_score_cost(name, sign), _EXTREME_SWEEPS)
 
     # ---- findings --------------------------------------------------------------------------
     def evaluate(self, witness: Witness) -> Outcome:
@@ -127,10 +154,19 @@ def _stage_cost(model: m.CheckedModel, stage: str) -> Cost:
 
     def cost(t: Outcome) -> tuple[Decimal, ...]:
         scores = t.scores
-        above = sum((1 + _to_fail(c, scores) for s, c in zip(later_names, later, strict=True)
-                     if t.criteria.get(s) is True), Decimal(0))
+        above = [c for s, c in zip(later_names, later, strict=True) if t.criteria.get(s) is True]
+        excess = sum((_to_fail(c, scores) for c in above), Decimal(0))
         return (Decimal(t.record["stage"] == m.DISQUALIFIED), _shortfall(criterion, scores),
-                Decimal(t.criteria.get(stage) is not True), above, Decimal(t.record["stage"] != stage))
+                Decimal(t.criteria.get(stage) is not True), Decimal(len(above)), excess,
+                Decimal(t.record["stage"] != stage))
+
+    return cost
+
+
+def _score_cost(name: str, sign: int) -> Cost:
+    """A score's value (sign 1) or its negation (sign -1), as a cost."""
+    def cost(t: Outcome) -> tuple[Decimal, ...]:
+        return (sign * t.scores[name],)
 
     return cost
 
@@ -162,15 +198,19 @@ def _shortfall(expr: m.Expr, scores: dict[str, Decimal]) -> Decimal:
 
 
 def _to_fail(expr: m.Expr, scores: dict[str, Decimal]) -> Decimal:
-    """How far a true condition is from failing: for a conjunction its nearest conjunct; a
-    score comparison by the points between the score and the bound, anything else 1."""
+    """How many points a true condition is from failing by its score comparisons: for a
+    conjunction its nearest one; 0 without any (a climb breaks those by their other parts)."""
     if isinstance(expr, m.And):
-        return min((_to_fail(part, scores) for part in expr.operands), default=Decimal(1))
-    if _score_gap(expr, scores) == 0:
-        negated = _score_gap(m.Compare(_NEGATED.get(expr.op, expr.op), expr.left, expr.right, expr.span), scores) \
-            if isinstance(expr, m.Compare) else None
-        return negated if negated is not None else Decimal(1)
-    return Decimal(1)
+        return min((_to_fail(part, scores) for part in expr.operands if _reads_score(part)), default=Decimal(0))
+    if isinstance(expr, m.Compare) and _score_gap(expr, scores) == 0:
+        negated = _score_gap(m.Compare(_NEGATED.get(expr.op, expr.op), expr.left, expr.right, expr.span), scores)
+        return negated if negated is not None else Decimal(0)
+    return Decimal(0)
+
+
+def _reads_score(expr: m.Expr) -> bool:
+    return isinstance(expr, m.And) or (
+        isinstance(expr, m.Compare) and any(isinstance(side, m.ScoreValue) for side in (expr.left, expr.right)))
 
 
 _NEGATED = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}

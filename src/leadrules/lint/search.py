@@ -24,6 +24,7 @@ _SEEDS, _FOCUSED = 3, 16  # known leads near a question, and variations tried of
 # the climb (`KnownLeads.climb`): sweeps over every field and event, values tried per field
 # (spread over its choices), and histories drawn per event
 _SWEEPS, _CHOICES, _HISTORIES = 4, 24, 6
+_SHORT_SWEEPS = 3  # for a question asked per pair of route entries, before the full solve
 
 # A claim is checked on the evaluated witness; it returns None when the witness shows what
 # the finding says, else a short description of what it shows instead.
@@ -75,18 +76,40 @@ class KnownLeads:
                 return True
         return False
 
-    def climb(self, goal: Claim, cost: Cost) -> Outcome | None:
+    def climb(self, goal: Claim, cost: Cost, sweeps: int = _SWEEPS) -> Outcome | None:
         """A lead that shows `goal`, found from the known lead of least `cost` by changing one
         field or one event's history at a time, keeping each change that lowers the cost
         (engine evaluations only, no solver). Remembered when found; like every known lead it
         can only prove that something happens."""
         if not self.outcomes:
             return None
+        best, shown = self._descend(goal, cost, sweeps)
+        if not shown or self._knows(best):
+            return best if shown else None
+        self.outcomes.append(best)
+        for variation in self.sampler.variations(best.lead, _VARIATIONS):
+            self.learn(variation)
+        return best
+
+    def extreme(self, cost: Cost, sweeps: int) -> None:
+        """Remember the lead of least `cost` a climb of `sweeps` finds (e.g. the lowest score
+        a greedy climb reaches: the samples sit in the middle of each score's range)."""
+        if self.outcomes:
+            best, _ = self._descend(lambda t: "never", cost, sweeps)
+            if not self._knows(best):
+                self.outcomes.append(best)
+
+    def _knows(self, outcome: Outcome) -> bool:
+        return any(known is outcome for known in self.outcomes)
+
+    def _descend(self, goal: Claim, cost: Cost, sweeps: int) -> tuple[Outcome, bool]:
+        """The lead of least cost found from the known lead of least cost, one coordinate at a
+        time, and whether it shows `goal` (the climb stops there)."""
         best = min(self.outcomes, key=cost)
         lowest = cost(best)
         if goal(best) is None:
-            return best
-        for _ in range(_SWEEPS):
+            return best, True
+        for _ in range(sweeps):
             improved = False
             for name in self._coordinates():
                 for lead in self._moves(best.lead, name):
@@ -98,13 +121,10 @@ class KnownLeads:
                         continue
                     best, lowest, improved = outcome, value, True
                     if goal(outcome) is None:
-                        self.outcomes.append(outcome)
-                        for variation in self.sampler.variations(outcome.lead, _VARIATIONS):
-                            self.learn(variation)
-                        return outcome
+                        return outcome, True
             if not improved:
                 break
-        return None
+        return best, False
 
     def _coordinates(self) -> list[str]:
         model = self.sampler.model
@@ -163,15 +183,20 @@ class KnownLeads:
         return None
 
     def search(self, claim: Claim, query: Sequence[z3.BoolRef], *, near: Claim | None = None,
-               focus: set[str] | None = None) -> tuple[str, Witness | None]:
+               focus: set[str] | None = None, cost: Cost | None = None) -> tuple[str, Witness | None]:
         """Is there a valid lead that shows the claim? `query` is the claim in z3 terms.
         Known leads first, then variations of the fields and events in `focus` of known
-        leads that show `near` (e.g. that reach the stage in question); then the solver,
-        whose witness is remembered."""
+        leads that show `near` (e.g. that reach the stage in question), then the nearby
+        search, then (given a `cost`) a short climb; then the solver, whose witness is
+        remembered."""
         found = self.find(claim) or self._vary(claim, near, focus)
         if found is not None:
             return SAT, Witness(AS_OF_TEXT, found.lead)
         witness = self._nearby(query, near, focus)
+        if witness is None and cost is not None:
+            found = self.climb(claim, cost, _SHORT_SWEEPS)
+            if found is not None:
+                return SAT, Witness(AS_OF_TEXT, found.lead)
         if witness is None:
             answer = self.solver.ask(*query)
             if answer.status != SAT:

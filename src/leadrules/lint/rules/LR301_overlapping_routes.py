@@ -74,7 +74,8 @@ class OverlappingRoutes:
 
                         focus = lead_names([earlier.condition, later.condition], ctx.model)
                         status, witness = ctx.search(claim, (enc.ends_in(route.stage), *both),
-                                                     near=in_stage, focus=focus)
+                                                     near=in_stage, focus=focus,
+                                                     cost=ctx.entries_cost(stage, (i, j)))
                         if status == UNKNOWN:
                             ctx.incomplete(f"route entry to '{later.target}'", later.span)
                             continue
