@@ -84,14 +84,20 @@ ODD_LINES = [
 
 @pytest.fixture(scope="module")
 def spark() -> Iterator[Any]:
+    """A local session; a Spark Connect one when LEADRULES_SPARK_TEST_REMOTE names a server on
+    this machine (`sc://localhost:15002/;token=...`: the tests read the output directories)."""
     from pyspark.sql import SparkSession
 
-    session = (
-        SparkSession.builder.master("local[2]").appName("leadrules-spark-engine-test")
-        .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
-        .config("spark.log.level", "ERROR").config("spark.sql.shuffle.partitions", "2")
-        .getOrCreate()
-    )
+    remote = os.environ.get("LEADRULES_SPARK_TEST_REMOTE")
+    if remote:
+        session = SparkSession.builder.remote(remote).getOrCreate()
+    else:
+        session = (
+            SparkSession.builder.master("local[2]").appName("leadrules-spark-engine-test")
+            .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+            .config("spark.log.level", "ERROR").config("spark.sql.shuffle.partitions", "2")
+            .getOrCreate()
+        )
     session.conf.set("spark.sql.session.timeZone", "UTC")
     yield session
     session.stop()
@@ -308,6 +314,14 @@ def test_parquet_into_parquet(spark: Any, tmp_path: Path) -> None:
         assert {n: data["band." + n] for n in model.bands} == record["bands"]
 
 
+def test_a_path_spark_does_not_find_is_one_line(spark: Any, tmp_path: Path) -> None:
+    from leadrules.errors import InputError
+
+    with pytest.raises(InputError, match=r"^s3a://no-such-bucket/leads\.jsonl: |^file:/no/such/leads\.jsonl: "):
+        spark_engine.run(spark, _fit(), "file:/no/such/leads.jsonl", None, AS_OF, "jsonl", str(tmp_path / "out"),
+                         CsvOptions())
+
+
 def test_an_existing_output_directory_is_refused(spark: Any, tmp_path: Path) -> None:
     from leadrules.errors import InputError
 
@@ -338,8 +352,10 @@ def test_cli_without_pyspark_is_one_line(run_cli: Any, tmp_path: Path, monkeypat
 def test_cli_writes_the_directory_and_exits_3_on_invalid_records(run_cli: Any, tmp_path: Path) -> None:
     model = _fit()
     leads = _jsonl(tmp_path / "leads.jsonl", _test_leads(model), ODD_LINES[:2])
+    remote = os.environ.get("LEADRULES_SPARK_TEST_REMOTE")
     result = run_cli("eval", str(REPO / "rulesets" / "fit_engagement.rules"), str(leads), "--engine", "spark",
-                     "--as-of", "2026-11-22T00:00:00Z", "-o", str(tmp_path / "out"), "--summary")
+                     "--as-of", "2026-11-22T00:00:00Z", "-o", str(tmp_path / "out"), "--summary",
+                     *(["--spark-remote", remote] if remote else []))
     assert result.exit_code == 3, result.stderr
     parts = sorted((tmp_path / "out").glob("part-*"))
     assert "".join(p.read_text(encoding="utf-8") for p in parts) == _python_text(model, leads, "jsonl")

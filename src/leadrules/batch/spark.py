@@ -201,7 +201,19 @@ def run(spark: Any, model: m.CheckedModel, leads_path: str, events_path: str | N
         raise InputError(f"{leads_path}: no such file or directory")
     job = _Job(spark, model, as_of, csv_options,
                read_events_csv(events_path, model, csv_options) if events_path is not None else None)
-    return job.run(leads_path, input_kind(leads_path), output_format, output_dir, tally)
+    from pyspark.errors import PySparkException
+
+    try:
+        return job.run(leads_path, input_kind(leads_path), output_format, output_dir, tally)
+    except PySparkException as exc:
+        # a path the cluster does not have, a session it refused: one line, not a JVM stack
+        condition = exc.getCondition() if hasattr(exc, "getCondition") else None
+        if condition == "PATH_NOT_FOUND":
+            raise InputError(f"{leads_path}: no such file or directory (as Spark sees it)") from None
+        if type(exc).__name__ == "SparkConnectGrpcException":
+            reason = str(exc).partition("details = ")[2].partition("\n")[0].strip('" ') or type(exc).__name__
+            raise InputError(f"Spark Connect: {reason}") from None
+        raise
 
 
 class _Job:
@@ -705,7 +717,7 @@ class _Job:
         from pyspark.errors import AnalysisException
 
         try:
-            writer.mode("errorifexists").save(output_dir)
+            writer.mode("error").save(output_dir)  # "error": the spelling Spark Connect takes too
         except AnalysisException as exc:
             if "PATH_ALREADY_EXISTS" in str(exc):
                 raise InputError(f"{output_dir}: already exists (the Spark engine writes a new directory)") from None
