@@ -13,7 +13,7 @@ from leadrules.diagnostics import Witness
 from leadrules.lint.encode import Encoding
 from leadrules.lint.outcome import Judge, Outcome
 from leadrules.lint.samples import Sampler
-from leadrules.lint.solver import SAT, SlicedSolver
+from leadrules.lint.solver import SAT, SlicedSolver, assignment
 from leadrules.lint.witness import AS_OF_TEXT, lead_values
 
 __all__ = ["Claim", "Cost", "KnownLeads"]
@@ -40,9 +40,10 @@ class KnownLeads:
     def __init__(self, judge: Judge, sampler: Sampler, solver: SlicedSolver) -> None:
         self.judge, self.sampler, self.solver = judge, sampler, solver
         self.outcomes: list[Outcome] = []
-        # per position in `outcomes`: the lead as a model of the base constraints (None when
-        # it is not one), made when a question first needs it
-        self._points: list[z3.ModelRef | None] = []
+        # per position in `outcomes`: the lead's values as an assignment, made when a question
+        # first needs it, and whether it is a model of the base constraints (None: not checked)
+        self._points: list[z3.ModelRef] = []
+        self._models: list[bool | None] = []
         self._climber: Sampler | None = None
         for lead in sampler.leads(_SAMPLES):
             self.learn(lead)
@@ -70,9 +71,17 @@ class KnownLeads:
         for index in range(len(self.outcomes)):
             if index == len(self._points):
                 known = self.outcomes[index]
-                self._points.append(self.solver.model_of(lead_values(self.solver.encoding, known.lead, known.scores)))
+                self._points.append(assignment(lead_values(self.solver.encoding, known.lead, known.scores)))
+                self._models.append(None)
             point = self._points[index]
-            if point is not None and all(z3.is_true(point.eval(c, model_completion=True)) for c in constraints):
+            if not all(z3.is_true(point.eval(c, model_completion=True)) for c in constraints):
+                continue
+            # whether the lead is a model of the base is checked only once it meets a query
+            # (the check evaluates every score's definition: most leads never need it)
+            model = self._models[index]
+            if model is None:
+                model = self._models[index] = self.solver.satisfies(point)
+            if model:
                 return True
         return False
 

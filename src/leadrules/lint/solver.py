@@ -12,7 +12,7 @@ from leadrules.diagnostics import Witness
 from leadrules.lint.encode import Encoding
 from leadrules.lint.witness import NotDecimal, build_witness, event_caps, event_total
 
-__all__ = ["Answer", "SlicedSolver", "SAT", "UNSAT", "UNKNOWN", "MAX_WITNESS_EVENTS", "LOWER_CASE"]
+__all__ = ["Answer", "SlicedSolver", "assignment", "SAT", "UNSAT", "UNKNOWN", "MAX_WITNESS_EVENTS", "LOWER_CASE"]
 
 SAT, UNSAT, UNKNOWN = "sat", "unsat", "unknown"
 # why an answer is unknown when it depends on how an email's domain is lower-cased
@@ -205,13 +205,13 @@ class SlicedSolver:
     def model_of(self, values: Sequence[tuple[z3.ExprRef, z3.ExprRef]]) -> z3.ModelRef | None:
         """The values (those of a known lead) as a model, when it satisfies every base
         constraint and link; else None."""
-        model = z3.Model()
-        for variable, value in values:
-            model.update_value(variable, value)
-        for constraint in (*self.encoding.base, *self.encoding.links):
-            if not z3.is_true(model.eval(constraint, model_completion=True)):
-                return None
-        return model
+        model = assignment(values)
+        return model if self.satisfies(model) else None
+
+    def satisfies(self, model: z3.ModelRef) -> bool:
+        """Whether an assignment satisfies every base constraint and link."""
+        return all(z3.is_true(model.eval(constraint, model_completion=True))
+                   for constraint in (*self.encoding.base, *self.encoding.links))
 
     # ---- witnesses -------------------------------------------------------------------------
     def witness_for(self, answer: Answer, constraints: Sequence[z3.BoolRef]) -> Witness | None:
@@ -270,6 +270,14 @@ class SlicedSolver:
                 steps = z3.Int(f"grid:{name}")
                 grid.append(v.value * 1_000_000 == z3.ToReal(steps))
         return grid
+
+
+def assignment(values: Sequence[tuple[z3.ExprRef, z3.ExprRef]]) -> z3.ModelRef:
+    """The values as a z3 model, not checked against anything."""
+    model = z3.Model()
+    for variable, value in values:
+        model.update_value(variable, value)
+    return model
 
 
 class _Combined:
