@@ -205,7 +205,7 @@ def lower(model: m.CheckedModel) -> p.Plan:
             band = model.bands[name]
             score_ref = n.ScoreRef(band.score, low.score_index[band.score], band.span)
             bands[name] = p.Band(name, low.band_index[name], score_ref,
-                                 tuple(p.BandEntry(e.label, e.low, e.high, e.span) for e in band.entries),
+                                 band.entries,
                                  band.span)
     # declaration order for the mappings, as the model keeps it
     conditions = {name: conditions[name] for name in model.conditions if name in conditions}

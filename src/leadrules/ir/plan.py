@@ -118,14 +118,9 @@ class Score:
     span: Span = field(compare=False)
 
 
-@dataclass(frozen=True, slots=True)
-class BandEntry:
-    """The label for scores in [low, high); None is an open end."""
-
-    label: str
-    low: Decimal | None
-    high: Decimal | None
-    span: Span = field(compare=False)
+# a band entry is already plain data in the model: the label for scores in [low, high), None an
+# open end
+BandEntry = m.BandEntry
 
 
 @dataclass(frozen=True, slots=True)

@@ -664,7 +664,7 @@ def micros(value: dt.datetime) -> int:
     return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
-def band_contains(entry: m.BandEntry | p.BandEntry, score: z3.ArithRef) -> z3.BoolRef:
+def band_contains(entry: m.BandEntry, score: z3.ArithRef) -> z3.BoolRef:
     tests = []
     if entry.low is not None:
         tests.append(score >= real(entry.low))
