@@ -19,6 +19,7 @@ from leadrules import model as m
 from leadrules.batch.input import LoadedLeads, number_text_column
 from leadrules.batch.sqlparts import col, concat, create, fn, lit, matches, num, sql
 from leadrules.engine.sql.build import DECIMAL_TYPE
+from leadrules.fieldkinds import KINDS
 from leadrules.jsontext import LINE_BREAK_ESCAPES, dumps
 from leadrules.values import PLAIN_TIMESTAMP_PATTERN
 
@@ -204,19 +205,20 @@ class _Acceptance:
             return self._parquet_field(name, fld)
         typed: exp.Expr
         ok: exp.Expr
-        if fld.kind in ("text", "email"):
+        accepted_as = KINDS[fld.kind].acceptance
+        if accepted_as == "text":
             typed, ok = text, is_text
-        elif fld.kind == "choice":
+        elif accepted_as == "choice":
             typed = text
             ok = exp.and_(is_text, text.copy().isin(*[lit(c) for c in fld.choices])) if fld.choices else exp.false()
-        elif fld.kind in ("integer", "number"):
+        elif accepted_as in ("integer", "number"):
             if kind == "jsonl":
                 # Exact JSON integers; for a number field also a JSON decimal whose text, taken
                 # from the line, is plain with at most 15 significant digits (so the double
                 # DuckDB parsed it to stands for that text alone). Anything else: Python engine.
                 typed = exp.TryCast(this=exp.cast(value.copy(), "VARCHAR"), to=exp.DataType.build(DECIMAL_TYPE))
                 ok = exp.and_(is_int, exp.not_(typed.copy().is_(exp.null())))
-                if fld.kind == "number":
+                if accepted_as == "number":
                     # the text of the decimal as written in the line (`batch.input`)
                     raw = exp.column(number_text_column(self.model, name))
                     exact = exp.and_(
@@ -230,13 +232,13 @@ class _Acceptance:
                     typed = exp.case().when(exact, exp.TryCast(this=raw, to=exp.DataType.build(DECIMAL_TYPE))).else_(typed)
                     ok = exp.or_(ok, exact.copy())
             else:
-                pattern = _CSV_INTEGER if fld.kind == "integer" else _CSV_NUMBER
+                pattern = _CSV_INTEGER if accepted_as == "integer" else _CSV_NUMBER
                 typed = exp.TryCast(this=text.copy(), to=exp.DataType.build(DECIMAL_TYPE))
                 ok = exp.and_(matches(text.copy(), pattern), exp.not_(typed.copy().is_(exp.null())))
             if fld.low is not None and fld.high is not None:
                 ok = exp.and_(ok, exp.Between(this=typed.copy(), low=exp.Literal.number(str(fld.low)),
                                               high=exp.Literal.number(str(fld.high))))
-        elif fld.kind == "boolean":
+        elif accepted_as == "boolean":
             if kind == "jsonl":
                 typed = exp.TryCast(this=value.copy(), to=exp.DataType.build("BOOLEAN"))
                 ok = is_bool
@@ -245,7 +247,7 @@ class _Acceptance:
                 typed = (exp.case().when(lowered.isin(lit("true"), lit("yes"), lit("1")), exp.true())
                          .when(lowered.copy().isin(lit("false"), lit("no"), lit("0")), exp.false()))
                 ok = exp.not_(typed.copy().is_(exp.null()))
-        elif fld.kind == "date":
+        elif accepted_as == "date":
             typed = exp.TryCast(this=text.copy(), to=exp.DataType.build("DATE"))
             ok = exp.and_(is_text, matches(text.copy(), _DATE),
                           exp.NEQ(this=exp.Substring(this=text.copy(), start=num(1), length=num(4)), expression=lit("0000")),
@@ -266,20 +268,21 @@ class _Acceptance:
         missing = raw.is_(exp.null())
         integer_types = ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UBIGINT", "UINTEGER", "USMALLINT", "UTINYINT")
         ok: exp.Expr
-        if fld.kind in ("text", "email"):
+        accepted_as = KINDS[fld.kind].acceptance
+        if accepted_as == "text":
             ok = exp.true() if type_name == "VARCHAR" else exp.false()
-        elif fld.kind == "choice":
+        elif accepted_as == "choice":
             ok = raw.copy().isin(*[lit(c) for c in fld.choices]) if type_name == "VARCHAR" and fld.choices else exp.false()
-        elif fld.kind in ("integer", "number"):
-            exact = type_name in integer_types or (fld.kind == "number" and type_name.startswith("DECIMAL")
+        elif accepted_as in ("integer", "number"):
+            exact = type_name in integer_types or (accepted_as == "number" and type_name.startswith("DECIMAL")
                                                       and _scale(type_name) <= 6)
             ok = exp.true() if exact else exp.false()
             if exact and fld.low is not None and fld.high is not None:
                 ok = exp.Between(this=raw.copy(), low=exp.Literal.number(str(fld.low)),
                                  high=exp.Literal.number(str(fld.high)))
-        elif fld.kind == "boolean":
+        elif accepted_as == "boolean":
             ok = exp.true() if type_name == "BOOLEAN" else exp.false()
-        elif fld.kind == "date":
+        elif accepted_as == "date":
             ok = exp.true() if type_name == "DATE" else exp.false()
         else:
             ok = exp.true() if type_name in ("TIMESTAMP", "TIMESTAMP WITH TIME ZONE") else exp.false()
@@ -296,8 +299,9 @@ class _Acceptance:
 
     @staticmethod
     def _sql_type(fld: m.Field) -> str:
-        return {"integer": DECIMAL_TYPE, "number": DECIMAL_TYPE, "boolean": "BOOLEAN", "date": "DATE",
-                "timestamp": "TIMESTAMP"}.get(fld.kind, "VARCHAR")
+        # the kind's SQL type; numbers at the engine's one exact decimal type
+        sql_type = KINDS[fld.kind].sql_type
+        return DECIMAL_TYPE if sql_type == "DECIMAL" else sql_type
 
     def _events(self) -> None:
         """lr_event_checks (every declared event of every record, with its verdict) and

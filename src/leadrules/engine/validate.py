@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 
 from leadrules import model as m
 from leadrules import values
+from leadrules.fieldkinds import KINDS
 from leadrules.jsontext import dumps
 from leadrules.records import TypedIdRecord, Unparsable, UnreadableRow
 from leadrules.values import format_number
@@ -67,20 +68,12 @@ class ValidLead(NamedTuple):
 
 def expected_text(fld: m.Field) -> str:
     """What a field takes, in the words of error messages."""
-    if fld.kind == "integer" or fld.kind == "number":
-        word = "an integer" if fld.kind == "integer" else "a number"
-        if fld.low is not None and fld.high is not None:
-            return f"{word} in {format_number(fld.low)}..{format_number(fld.high)}"
-        return word
-    if fld.kind == "choice":
+    record = KINDS[fld.kind]
+    if record.acceptance == "choice":
         return "one of " + ", ".join(dumps(c) for c in fld.choices)
-    return {
-        "boolean": "true or false",
-        "text": "text",
-        "email": "an email address (text)",
-        "date": "a date (YYYY-MM-DD)",
-        "timestamp": "a timestamp (ISO 8601)",
-    }[fld.kind]
+    if record.ranged and fld.low is not None and fld.high is not None:
+        return f"{record.expected} in {format_number(fld.low)}..{format_number(fld.high)}"
+    return record.expected
 
 
 def _found(value: Any) -> str:
@@ -112,8 +105,8 @@ def error_record(lead_id: Any, record: int, field: str | None, message: str) -> 
 
 # field kinds as small ints for the validation loop
 _TEXT, _CHOICE, _INTEGER, _NUMBER, _BOOLEAN, _DATE_KIND, _TIMESTAMP_KIND = range(7)
-_KIND_CODES = {
-    "text": _TEXT, "email": _TEXT, "choice": _CHOICE, "integer": _INTEGER, "number": _NUMBER,
+_KIND_CODES = {  # by how a kind accepts values (fieldkinds.FieldKind.acceptance)
+    "text": _TEXT, "choice": _CHOICE, "integer": _INTEGER, "number": _NUMBER,
     "boolean": _BOOLEAN, "date": _DATE_KIND, "timestamp": _TIMESTAMP_KIND,
 }
 _EVENTS_EXPECTED = 'expected a list of {"type": ..., "at": ...} objects'
@@ -143,11 +136,12 @@ class Validator:
         specs = []
         for name, fld in model.fields.items():
             extra: Any = None
-            if fld.kind == "choice":
+            accepted = KINDS[fld.kind].acceptance
+            if accepted == "choice":
                 extra = frozenset(fld.choices)
             elif fld.low is not None and fld.high is not None:
                 extra = (fld.low, fld.high)
-            specs.append((name, _KIND_CODES[fld.kind], not fld.optional, extra, fld))
+            specs.append((name, _KIND_CODES[accepted], not fld.optional, extra, fld))
         self._specs = tuple(specs)
         # declared event names mapped to the model's own string objects
         self._events = {name: name for name in model.events}
@@ -301,13 +295,14 @@ def _fast_path(model: m.CheckedModel, declared: dict[str, str]) -> Any:
     for index, fld in enumerate(model.fields.values()):
         v = f"v{index}"
         check: list[str] = []
-        if fld.kind in ("text", "email"):
+        accepted = KINDS[fld.kind].acceptance
+        if accepted == "text":
             check = [f"if {v}.__class__ is not str:", "    return None"]
-        elif fld.kind == "choice":
+        elif accepted == "choice":
             check = [f"if {v}.__class__ is not str or {v} not in {const(frozenset(fld.choices))}:", "    return None"]
-        elif fld.kind == "boolean":
+        elif accepted == "boolean":
             check = [f"if {v}.__class__ is not bool:", "    return None"]
-        elif fld.kind in ("integer", "number"):
+        elif accepted in ("integer", "number"):
             bounded = fld.low is not None and fld.high is not None
             in_range = (f"    if not {const(_bound(fld.low))} <= {v} <= {const(_bound(fld.high))}:"  # type: ignore[arg-type]
                         if bounded else "")
@@ -315,7 +310,7 @@ def _fast_path(model: m.CheckedModel, declared: dict[str, str]) -> Any:
             # twice as cheap as Decimal's; every output prints the two alike)
             check = [f"if {v}.__class__ is int:"]
             check += [in_range, "        return None"] if bounded else ["    pass"]
-            if fld.kind == "number":
+            if accepted == "number":
                 check += [f"elif {v}.__class__ is Decimal and {v}.is_finite():"]
                 check += [in_range, "        return None"] if bounded else ["    pass"]
                 # a float (what json.loads gives) at its shortest repr, as the general path
@@ -331,7 +326,7 @@ def _fast_path(model: m.CheckedModel, declared: dict[str, str]) -> Any:
                 check += [in_range, "        return None"]
             check += ["else:", "    return None"]
         else:
-            parse = "parse_date" if fld.kind == "date" else "parse_ts"
+            parse = "parse_date" if accepted == "date" else "parse_ts"
             check = [f"{v} = {parse}({v}) if {v}.__class__ is str else None", f"if {v} is None:", "    return None"]
         if fld.optional:
             emit(f"if {v} is not None:")

@@ -25,8 +25,10 @@ from typing import IO, Any
 
 from leadrules import model as m
 from leadrules.errors import InputError
+from leadrules.fieldkinds import KINDS
 from leadrules.io.summary import ResultTally
 from leadrules.jsontext import dumps, escape_line_breaks
+from leadrules.output_schema import output_schema
 from leadrules.reading import input_errors_for
 from leadrules.records import TypedIdRecord, Unparsable, UnreadableRow
 from leadrules.values import format_number
@@ -215,10 +217,11 @@ _FAST_CELLS: dict[str, Callable[[str], Any]] = {
 }
 
 
-def csv_cell_converter(kind: str) -> Callable[[str], Any] | None:
-    """The conversion of a non-empty cell of a column of the declared kind (`kind` "" for an
-    undeclared column), chosen once per column; None where the cell stays text."""
-    return _FAST_CELLS.get(kind)
+def csv_cell_converter(acceptance: str) -> Callable[[str], Any] | None:
+    """The conversion of a non-empty cell of a column whose field's kind accepts values as
+    `acceptance` (`fieldkinds.FieldKind.acceptance`), chosen once per column; None where the
+    cell stays text."""
+    return _FAST_CELLS.get(acceptance)
 
 
 @dataclass(frozen=True)
@@ -421,11 +424,12 @@ def csv_records(header: list[str], rows: Iterator[tuple[int, list[str] | str]],
                 model: m.CheckedModel) -> Iterator[Any]:
     """Records of the rows after a checked header; cells converted by declared type (a
     declared `id` too, the output id staying the cell as written), empty = missing."""
-    converters = [csv_cell_converter(model.fields[name].kind) if name in model.fields else None
-                  for name in header]
-    typed_id = "id" in model.fields and model.fields["id"].kind not in ("text", "email", "choice")
+    # a column's cells are converted by how its field's kind accepts values (fieldkinds.py)
+    accepted = {name: KINDS[fld.kind].acceptance for name, fld in model.fields.items()}
+    converters = [csv_cell_converter(accepted[name]) if name in accepted else None for name in header]
+    typed_id = "id" in model.fields and not KINDS[model.fields["id"].kind].textual
     # integer columns whose values are all in the table
-    small = frozenset(name for name, fld in model.fields.items() if fld.kind == "integer" and fld.low is not None
+    small = frozenset(name for name, fld in model.fields.items() if accepted[name] == "integer" and fld.low is not None
                       and fld.high is not None and 0 <= fld.low and fld.high < len(_SMALL_INTEGER_CELLS))
     build = _record_builder(header, converters, small)
     for _, row in rows:
@@ -647,16 +651,8 @@ class JsonlWriter:
 
 def csv_columns(model: m.CheckedModel, explain: bool = False) -> list[str]:
     """Section 9: id, stage, disqualified, reasons, blocked, route, score.*, band.*, error;
-    `crm` after `route` when `eval --crm` chose a mapping."""
-    columns = ["id", "stage", "disqualified", "reasons", "blocked", "route"]
-    if model.crm_output is not None:
-        columns.append("crm")
-    columns += [f"score.{name}" for name in model.scores]
-    columns += [f"band.{name}" for name in model.bands]
-    columns.append("error")
-    if explain:
-        columns.append("explain")
-    return columns
+    `crm` after `route` when `eval --crm` chose a mapping (the one output schema's columns)."""
+    return output_schema(model).csv_columns(explain)
 
 
 def _cell(value: Any) -> str:
