@@ -9,6 +9,7 @@ from leadrules.check.exprs import ExprLowerer, duration_problem, window_of
 from leadrules.check.symbols import SymbolTable, did_you_mean
 from leadrules.diagnostics import Diagnostic
 from leadrules.fieldkinds import DECLARABLE
+from leadrules.output_schema import EXPECT_KEYS, OutputSchema, output_schema
 from leadrules.source import Span
 from leadrules.syntax import ast
 from leadrules.syntax.gc_pause import gc_paused
@@ -17,7 +18,6 @@ from leadrules.values import parse_timestamp
 __all__ = ["check", "check_tests_file", "FIELD_KINDS", "EXPECT_KEYS"]
 
 FIELD_KINDS = DECLARABLE  # the kinds written by name (fieldkinds.py)
-EXPECT_KEYS = ("stage", "route", "disqualified", "reasons", "blocked")
 EVENTS_KEY = "events"  # the lead record's list of events: no field may take this name
 
 _KIND_OF = {
@@ -54,7 +54,7 @@ def check_tests_file(module: ast.Module, target: m.CheckedModel) -> tuple[tuple[
 
 
 def target_keys(target: m.CheckedModel) -> set[str]:
-    return set(EXPECT_KEYS) | set(target.scores) | set(target.bands)
+    return set(output_schema(target).expect_keys)
 
 
 def _test_case(
@@ -158,7 +158,7 @@ class _Checker:
         routes = self._routes(statements, stages)
         handoff = self._handoff(statements, stages)
         crm = self._crm(statements, stages)
-        keys = set(EXPECT_KEYS) | set(scores) | set(bands)
+        keys = set(OutputSchema(tuple(scores), tuple(bands), None).expect_keys)
         tests = []
         for statement in statements:
             if isinstance(statement, ast.TestDecl):
