@@ -13,7 +13,6 @@ from the Python evaluator.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from decimal import Decimal
@@ -38,23 +37,14 @@ UTC = dt.timezone.utc
 # Timestamps and dates: the one grammar of leadrules.values (leads, events, --as-of, rule files)
 TIMESTAMP_PATTERN = values.TIMESTAMP_PATTERN
 DATE_SHAPE = values.DATE_PATTERN
-_DATE = re.compile(DATE_SHAPE)
 _FOUND_LIMIT = 80
 # the usual `…T10:00:00Z`, which the generated fast path reads without the full grammar
 _common_timestamp = values.is_plain_timestamp
 _from_common = values.from_plain_timestamp
 parse_lead_timestamp = values.parse_timestamp
+parse_lead_date = values.parse_date  # `YYYY-MM-DD` → date, or None
 
 
-def parse_lead_date(text: str) -> dt.date | None:
-    """`YYYY-MM-DD` → date, or None."""
-    match = _DATE.fullmatch(text)
-    if match is None:
-        return None
-    try:
-        return dt.date(int(match[1]), int(match[2]), int(match[3]))
-    except ValueError:
-        return None
 
 
 class ValidLead(NamedTuple):
