@@ -20,7 +20,7 @@ demo: $(STAMP)
 		--as-of 2026-11-22T00:00:00Z --format csv -o benchmarks/data/demo_results.csv --summary || test $$? -eq 3
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
 
 typecheck: $(STAMP)
 	$(BIN)/mypy src/leadrules
