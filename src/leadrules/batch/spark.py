@@ -43,6 +43,7 @@ from leadrules.engine.sql.build import DECIMAL_TYPE, QuerySource, build_query
 from leadrules.engine.sql.dialects import Dialect, profile_for
 from leadrules.engine.sql.render import render
 from leadrules.errors import InputError
+from leadrules.fieldkinds import KINDS
 from leadrules.io.leads import (
     DEFAULT_CSV,
     WRITERS,
@@ -371,24 +372,24 @@ class _Job:
         text = F.expr(f"try_variant_get(lr_v, '{_path(name)}', 'string')")
         is_text = json_type == F.lit("STRING")
         typed: Any
-        if fld.kind in ("text", "email"):
+        if KINDS[fld.kind].acceptance == "text":
             typed, ok = text, is_text
-        elif fld.kind == "choice":
+        elif KINDS[fld.kind].acceptance == "choice":
             typed = text
             ok = is_text & text.isin(*fld.choices) if fld.choices else F.lit(False)
-        elif fld.kind in ("integer", "number"):
+        elif KINDS[fld.kind].acceptance in ("integer", "number"):
             typed = F.expr(f"try_variant_get(lr_v, '{_path(name)}', '{DECIMAL_TYPE}')")
             ok = json_type == F.lit("BIGINT")
-            if fld.kind == "number":
+            if KINDS[fld.kind].acceptance == "number":
                 # a JSON decimal of at most six places, exactly (a zero keeps a sign Spark drops)
                 scale = F.regexp_extract(json_type, r"^DECIMAL\([0-9]+,([0-9]+)\)$", 1)
                 ok = ok | ((scale != F.lit("")) & (scale.cast("int") <= F.lit(6)) & (typed != F.lit(0)))
             ok = ok & typed.isNotNull()
             ok = self._within(ok, typed, fld)
-        elif fld.kind == "boolean":
+        elif KINDS[fld.kind].acceptance == "boolean":
             typed = F.expr(f"try_variant_get(lr_v, '{_path(name)}', 'boolean')")
             ok = json_type == F.lit("BOOLEAN")
-        elif fld.kind == "date":
+        elif KINDS[fld.kind].acceptance == "date":
             typed = F.expr(f"try_cast(try_variant_get(lr_v, '{_path(name)}', 'string') AS DATE)")
             ok = is_text & text.rlike(_DATE) & (F.substring(text, 1, 4) != F.lit("0000")) & typed.isNotNull()
         else:
@@ -417,7 +418,7 @@ class _Job:
         header = self._csv_header(numbered.headers, path)
         delimiter = self.csv_options.delimiter
         if not delimiter.isascii() or ("id" in self.model.fields
-                                       and self.model.fields["id"].kind not in ("text", "email", "choice")):
+                                       and not KINDS[self.model.fields["id"].kind].textual):
             raise _PythonReads("a delimiter or id the split below does not cover")
         d = re.escape(delimiter)
         cell = f'"(?:[^"]++|"")*+"|[^"{d}]*+'
@@ -447,21 +448,21 @@ class _Job:
             text = cell_at(name)
             missing = text.isNull()
             typed: Any
-            if fld.kind in ("text", "email"):
+            if KINDS[fld.kind].acceptance == "text":
                 typed, ok = text, F.lit(True)
-            elif fld.kind == "choice":
+            elif KINDS[fld.kind].acceptance == "choice":
                 typed = text
                 ok = text.isin(*fld.choices) if fld.choices else F.lit(False)
-            elif fld.kind in ("integer", "number"):
+            elif KINDS[fld.kind].acceptance in ("integer", "number"):
                 typed = text.try_cast(DECIMAL_TYPE)
-                ok = text.rlike(_CSV_INTEGER if fld.kind == "integer" else _CSV_NUMBER) & typed.isNotNull()
+                ok = text.rlike(_CSV_INTEGER if KINDS[fld.kind].acceptance == "integer" else _CSV_NUMBER) & typed.isNotNull()
                 ok = self._within(ok, typed, fld)
-            elif fld.kind == "boolean":
+            elif KINDS[fld.kind].acceptance == "boolean":
                 lowered = F.lower(text)
                 typed = F.when(lowered.isin("true", "yes", "1"), F.lit(True)).when(
                     lowered.isin("false", "no", "0"), F.lit(False))
                 ok = typed.isNotNull()
-            elif fld.kind == "date":
+            elif KINDS[fld.kind].acceptance == "date":
                 typed = text.try_cast("date")
                 ok = text.rlike(_DATE) & (F.substring(text, 1, 4) != F.lit("0000")) & typed.isNotNull()
             else:
@@ -511,17 +512,17 @@ class _Job:
             ok: Any
             if kind is None:
                 ok = F.lit(False)
-            elif fld.kind in ("text", "email"):
+            elif KINDS[fld.kind].acceptance == "text":
                 ok = F.lit(isinstance(kind, T.StringType))
-            elif fld.kind == "choice":
+            elif KINDS[fld.kind].acceptance == "choice":
                 ok = raw.isin(*fld.choices) if isinstance(kind, T.StringType) and fld.choices else F.lit(False)
-            elif fld.kind in ("integer", "number"):
-                exact = isinstance(kind, integers) or (fld.kind == "number" and isinstance(kind, T.DecimalType)
+            elif KINDS[fld.kind].acceptance in ("integer", "number"):
+                exact = isinstance(kind, integers) or (KINDS[fld.kind].acceptance == "number" and isinstance(kind, T.DecimalType)
                                                        and kind.scale <= 6 and kind.precision - kind.scale <= 32)
                 ok = self._within(F.lit(True), raw.cast(DECIMAL_TYPE), fld) if exact else F.lit(False)
-            elif fld.kind == "boolean":
+            elif KINDS[fld.kind].acceptance == "boolean":
                 ok = F.lit(isinstance(kind, T.BooleanType))
-            elif fld.kind == "date":
+            elif KINDS[fld.kind].acceptance == "date":
                 ok = F.lit(isinstance(kind, T.DateType))
             else:
                 ok = F.lit(isinstance(kind, (T.TimestampType, T.TimestampNTZType)))
@@ -882,7 +883,7 @@ def _stamp(text: Any) -> Any:
 
 def _spark_type(fld: m.Field) -> str:
     return {"integer": DECIMAL_TYPE, "number": DECIMAL_TYPE, "boolean": "boolean", "date": "date",
-            "timestamp": "timestamp"}.get(fld.kind, "string")
+            "timestamp": "timestamp"}.get(KINDS[fld.kind].acceptance, "string")
 
 
 def _json_string(text: Any) -> Any:
