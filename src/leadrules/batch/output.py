@@ -29,6 +29,7 @@ from leadrules.io.leads import WRITERS, open_output, with_crm
 from leadrules.io.output import output_file_path
 from leadrules.io.summary import ResultTally, TallyCounter
 from leadrules.jsontext import dumps
+from leadrules.output_schema import output_schema
 
 __all__ = ["write_results", "tally", "io_reason"]
 
@@ -120,26 +121,41 @@ class _Writer:
         model = self.model
         stages = [m.DISQUALIFIED, *model.stages]
         routes = [e.target for r in model.routes.values() for e in (*r.entries, *( [r.otherwise] if r.otherwise else []))]
-        pieces: list[exp.Expr] = [
-            lit('{"id": '), exp.column("id"),
-            lit(', "stage": '), _json_text_case(exp.column("stage"), stages),
-            lit(', "disqualified": '), exp.case().when(exp.column("disqualified"), lit("true")).else_(lit("false")),
-            lit(', "reasons": '), _code_list_text(exp.column("reasons")),
-            lit(', "blocked": '), _code_list_text(exp.column("blocked")),
-            lit(', "scores": {'),
-        ]
-        for index, name in enumerate(model.scores):
-            pieces.append(lit((", " if index else "") + dumps(name) + ": "))
-            pieces.append(_number_text(col("score_" + name)))
-        pieces.append(lit('}, "bands": {'))
-        for index, (name, band) in enumerate(model.bands.items()):
-            pieces.append(lit((", " if index else "") + dumps(name) + ": "))
-            pieces.append(_json_text_case(col("band_" + name), [e.label for e in band.entries]))
-        pieces.append(lit('}, "route": '))
-        pieces.append(_json_text_case(exp.column("route"), routes))
-        if model.crm_output is not None:
-            pieces.append(lit(', "crm": '))
-            pieces.append(_crm_case(model.crm_output, dumps, "null"))
+        schema = output_schema(model)
+
+        def scores() -> list[exp.Expr]:
+            parts: list[exp.Expr] = [lit("{")]
+            for index, (name, column) in enumerate(schema.score_columns):
+                parts += [lit((", " if index else "") + dumps(name) + ": "), _number_text(col(column))]
+            return [*parts, lit("}")]
+
+        def bands() -> list[exp.Expr]:
+            parts: list[exp.Expr] = [lit("{")]
+            for index, (name, column) in enumerate(schema.band_columns):
+                labels = [e.label for e in model.bands[name].entries]
+                parts += [lit((", " if index else "") + dumps(name) + ": "), _json_text_case(col(column), labels)]
+            return [*parts, lit("}")]
+
+        def crm() -> list[exp.Expr]:
+            assert model.crm_output is not None
+            return [_crm_case(model.crm_output, dumps, "null")]
+
+        # each key of the one output record (output_schema), in its order, as JSON text
+        values: dict[str, Callable[[], list[exp.Expr]]] = {
+            "id": lambda: [exp.column("id")],
+            "stage": lambda: [_json_text_case(exp.column("stage"), stages)],
+            "disqualified": lambda: [exp.case().when(exp.column("disqualified"), lit("true")).else_(lit("false"))],
+            "reasons": lambda: [_code_list_text(exp.column("reasons"))],
+            "blocked": lambda: [_code_list_text(exp.column("blocked"))],
+            "scores": scores,
+            "bands": bands,
+            "route": lambda: [_json_text_case(exp.column("route"), routes)],
+            "crm": crm,
+        }
+        pieces: list[exp.Expr] = []
+        for index, key in enumerate(schema.record_keys):
+            pieces.append(lit(("{" if index == 0 else ", ") + dumps(key) + ": "))
+            pieces.extend(values[key]())
         pieces.append(lit("}"))
         return exp.select(exp.column("lr_order"), exp.alias_(concat(*pieces), "lr_text"))
 
