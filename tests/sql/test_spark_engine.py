@@ -24,9 +24,10 @@ import pytest
 
 from leadrules import model as m
 from leadrules.engine.python import compile_model
-from leadrules.io.leads import WRITERS, CsvOptions, read_leads
+from leadrules.io.leads import CsvOptions, read_leads
 from leadrules.jsontext import dumps
-from leadrules.workspace import load_file
+
+from .helpers import load_model, python_output
 
 REPO = Path(__file__).resolve().parents[2]
 RULESETS = sorted((REPO / "rulesets").glob("*.rules"))
@@ -103,21 +104,9 @@ def spark() -> Iterator[Any]:
     session.stop()
 
 
-def _model(path: Path) -> m.CheckedModel:
-    loaded = load_file(path)
-    assert loaded.model is not None
-    return loaded.model
-
-
 def _python_text(model: m.CheckedModel, leads: Path, output_format: str, events: Path | None = None) -> str:
-    evaluator = compile_model(model)
-    stream = io.StringIO()
-    writer: Any = WRITERS[output_format](stream, model)
-    with read_leads(str(leads), model, str(events) if events else None) as records:
-        for record in evaluator.evaluate_many(records, AS_OF):
-            writer.write(record)
-    writer.close()
-    return stream.getvalue()
+    """The Python engine's output, the bytes the Spark engine must give."""
+    return python_output(model, leads, events, AS_OF, output_format)
 
 
 def _python_records(model: m.CheckedModel, leads: Path) -> list[dict[str, Any]]:
@@ -150,7 +139,7 @@ def _jsonl(path: Path, leads: list[dict[str, Any]], odd: list[str]) -> Path:
 
 @pytest.mark.parametrize("ruleset", RULESETS, ids=lambda p: p.name)
 def test_jsonl_into_jsonl_and_csv(spark: Any, tmp_path: Path, ruleset: Path) -> None:
-    model = _model(ruleset)
+    model = load_model(ruleset)
     leads = _jsonl(tmp_path / "leads.jsonl", _test_leads(model), ODD_LINES)
     expected = _python_text(model, leads, "jsonl")
     text, summary = _spark_text(spark, model, leads, tmp_path / "out", "jsonl")
@@ -175,10 +164,10 @@ def _python_tally(model: m.CheckedModel, records: list[dict[str, Any]]) -> Any:
 def test_projectflow_with_crm_column(spark: Any, tmp_path: Path) -> None:
     import dataclasses
 
-    model = _model(SPEC_EXAMPLES / "projectflow.rules")
+    model = load_model(SPEC_EXAMPLES / "projectflow.rules")
     leads = SPEC_EXAMPLES / "projectflow.leads.jsonl"
     assert _spark_text(spark, model, leads, tmp_path / "out", "jsonl")[0] == _python_text(model, leads, "jsonl")
-    crm_model = _model(REPO / "rulesets" / "fit_engagement.rules")
+    crm_model = load_model(REPO / "rulesets" / "fit_engagement.rules")
     if crm_model.crm:
         crm_model = dataclasses.replace(crm_model, crm_output=next(iter(crm_model.crm.values())))
         path = _jsonl(tmp_path / "crm.jsonl", _test_leads(crm_model), ODD_LINES[:3])
@@ -188,7 +177,7 @@ def test_projectflow_with_crm_column(spark: Any, tmp_path: Path) -> None:
 
 
 def _fit() -> m.CheckedModel:
-    return _model(REPO / "rulesets" / "fit_engagement.rules")
+    return load_model(REPO / "rulesets" / "fit_engagement.rules")
 
 
 def _csv_cell(value: Any) -> str:
