@@ -13,7 +13,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from leadrules.io.leads import _SMALL_INTEGER_CELLS, CsvWriter, _record_builder, csv_cell_converter
+from leadrules.io import leads
+from leadrules.io.leads import (
+    _SMALL_INTEGER_CELLS,
+    DEFAULT_CSV,
+    CsvWriter,
+    _csv_module_rows,
+    _record_builder,
+    csv_cell_converter,
+    csv_options,
+    csv_rows,
+)
 from leadrules.model import CheckedModel
 from leadrules.workspace import load_file
 
@@ -98,3 +108,30 @@ def test_written_lines_are_the_csv_modules(model: CheckedModel, id_: Any, stage:
     writer.writerow([str(id_), stage, "true" if disqualified else "false", ";".join(reasons), "", route or "",
                      shown_score, band or "", ""])
     assert out.getvalue() == expected.getvalue()
+
+
+_csv_bytes = st.lists(st.sampled_from([b"a", b"b", b"1", b",", b";", b'"', b"\r", b"\n", b"\n", b"\n", b" ", b"\x00",
+                                       b"\xef\xbb\xbf", b"\xe9", "é".encode(), b"a,b,c\n", b"x;y\n"]),
+                      max_size=60).map(b"".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(data=_csv_bytes, block=st.integers(1, 12), delimiter=st.sampled_from([",", ";", " "]),
+       encoding=st.sampled_from(["utf-8", "latin-1"]))
+def test_plain_line_blocks_give_the_csv_modules_rows(data: bytes, block: int, delimiter: str, encoding: str) -> None:
+    """Blocks of plain lines split by `str.split` give the rows, line numbers and problems the
+    csv module gives; a block that is not plain (a quote, a carriage return, bytes that do not
+    decode, a line longer than two blocks) hands the rest over at the right line."""
+    options = csv_options(delimiter, encoding)
+    expected = list(_csv_module_rows(io.BytesIO(data), options, 0))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(leads, "_BLOCK", block)
+        assert list(csv_rows(io.BytesIO(data), options)) == expected
+    assert list(csv_rows(io.BytesIO(data), options)) == expected
+
+
+def test_plain_lines_are_split_without_the_csv_module() -> None:
+    data = b"\xef\xbb\xbfh,x\n\na,\x00b\n\n" + b"c,d" * 30000 + b"\n e , f "
+    rows = list(csv_rows(io.BytesIO(data)))
+    assert rows == [(1, ["h", "x"]), (3, ["a", "\x00b"]), (5, ["c", *["dc"] * 29999, "d"]), (6, [" e ", " f "])]
+    assert rows == list(_csv_module_rows(io.BytesIO(data), DEFAULT_CSV, 0))

@@ -14,6 +14,8 @@ import collections
 import contextlib
 import csv
 import difflib
+import io
+import itertools
 import json
 import re
 import sys
@@ -264,9 +266,9 @@ _LINE_PIECE = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 _BOM = b"\xef\xbb\xbf"
 
 
-def _physical_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
-    """(1-based line number, bytes with their line ending) of a binary stream."""
-    number = 0
+def _physical_lines(stream: Iterable[bytes], number: int = 0) -> Iterator[tuple[int, bytes]]:
+    """(1-based line number, bytes with their line ending) of a binary stream (of the lines
+    after the first `number`)."""
     for chunk in stream:
         cr = chunk.find(b"\r")
         if cr == -1 or (cr == len(chunk) - 2 and chunk.endswith(b"\n")):
@@ -293,8 +295,8 @@ class _Lines:
     its lines after the first back (`read_again_after_first`). A feed ends at the first line
     that does not decode; `feed()` then starts a new one where it stopped."""
 
-    def __init__(self, stream: IO[bytes], encoding: str) -> None:
-        self.lines = _physical_lines(stream)
+    def __init__(self, stream: Iterable[bytes], encoding: str, number: int = 0) -> None:
+        self.lines = _physical_lines(stream, number)
         self.encoding = encoding
         self.again: collections.deque[tuple[int, bytes]] = collections.deque()
         self.taken: list[bytes] = []
@@ -328,13 +330,66 @@ class _Lines:
         self.again.extendleft(reversed([(first + i, raw) for i, raw in enumerate(self.taken[1:], 1)]))
 
 
+# bytes read at a time by the plain-lines reader: below the csv module's default cell limit
+# (131072), so that no cell of a block can be over it
+_BLOCK = 1 << 16
+
+
 def csv_rows(stream: IO[bytes], options: CsvOptions = DEFAULT_CSV) -> Iterator[tuple[int, list[str] | str]]:
     """(first line, cells) of each CSV record of a binary stream, blank lines skipped; for a
     record that cannot be read, (first line, why) instead, and its lines after the first are
     read again as records: a quote left open at the end of the file, bytes that are not text
     in the encoding, a cell over the csv module's limit. No line is merged into another
-    record or lost."""
-    lines = _Lines(stream, options.encoding)
+    record or lost.
+
+    Blocks of whole lines without a quote or a carriage return, that decode and are shorter
+    than the cell limit, are split by `str.split`: on such lines the csv module splits at
+    each delimiter and nowhere else, keeping every other character. From the first block that
+    is not plain on, the rest of the stream is read by the csv module."""
+    delimiter, encoding = options.delimiter, options.encoding
+    limit = min(csv.field_size_limit(), 2 * _BLOCK)
+    number = 0
+    carry = b""  # the start of a line whose end is in the next block
+    read = stream.read
+    while True:
+        block = read(_BLOCK)
+        end = block.rfind(b"\n") + 1
+        if end == 0 and block and len(carry) + len(block) < limit:
+            carry += block  # no line ends in this block: a long line
+            continue
+        data = carry + block[:end] if block else carry
+        carry = block[end:]
+        if not data:
+            return
+        # (a block in which no line ends, after a long line, is not whole lines)
+        plain = (end > 0 or not block) and b'"' not in data and b"\r" not in data and len(data) < limit
+        text = None
+        if plain:
+            try:
+                text = (data[3:] if number == 0 and data.startswith(_BOM) and encoding == "utf-8" else data
+                        ).decode(encoding)
+            except UnicodeDecodeError:
+                pass
+        if text is None:
+            # the whole line whose start is in `carry`, then the rest, by the csv module
+            rest = data + carry + stream.readline() if block else data
+            yield from _csv_module_rows(itertools.chain(io.BytesIO(rest), stream), options, number)
+            return
+        lines = text.split("\n")
+        if text.endswith("\n"):
+            lines.pop()
+        for line in lines:
+            number += 1
+            if line:
+                yield number, line.split(delimiter)
+        if not block:
+            return
+
+
+def _csv_module_rows(stream: Iterable[bytes], options: CsvOptions, number: int,
+                     ) -> Iterator[tuple[int, list[str] | str]]:
+    """`csv_rows` by the csv module, for the lines of `stream` (they follow line `number`)."""
+    lines = _Lines(stream, options.encoding, number)
     taken = lines.taken
     reader = csv.reader(lines.feed(), delimiter=options.delimiter)
     while True:
