@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 from leadrules import model as m
 from leadrules import values
 from leadrules.fieldkinds import KINDS
+from leadrules.io.checked_records import CheckedCsvRecord
 from leadrules.jsontext import dumps
 from leadrules.records import TypedIdRecord, Unparsable, UnreadableRow
 from leadrules.values import format_number
@@ -150,6 +151,9 @@ class Validator:
             valid = self._fast(lead, record)
             if valid is not None:
                 return valid, None
+        elif lead.__class__ is CheckedCsvRecord and lead.checked_for is self.model:
+            lead_id = lead.get("id")
+            return ValidLead(record if lead_id is None else lead_id, record, lead.field_values, ()), None
         elif lead.__class__ is TypedIdRecord:
             valid, error = self.check(lead, record)
             if valid is not None:

@@ -23,17 +23,18 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from leadrules import model as m
 from leadrules.errors import InputError
 from leadrules.fieldkinds import KINDS
+from leadrules.io.checked_records import CheckedCsvRecord
 from leadrules.io.summary import ResultTally
 from leadrules.jsontext import dumps, escape_line_breaks
 from leadrules.output_schema import output_schema
 from leadrules.reading import input_errors_for
 from leadrules.records import TypedIdRecord, Unparsable, UnreadableRow
-from leadrules.values import format_number
+from leadrules.values import format_number, parse_date, parse_timestamp
 
 __all__ = [
     "EvalSummary", "read_leads", "read_jsonl", "read_json_array", "read_csv", "read_events_csv",
@@ -486,7 +487,7 @@ def csv_records(header: list[str], rows: Iterator[tuple[int, list[str] | str]],
     # integer columns whose values are all in the table
     small = frozenset(name for name, fld in model.fields.items() if accepted[name] == "integer" and fld.low is not None
                       and fld.high is not None and 0 <= fld.low and fld.high < len(_SMALL_INTEGER_CELLS))
-    build = _record_builder(header, converters, small)
+    build = _record_builder(header, converters, small, _field_checks(model, header, typed_id), model)
     for _, row in rows:
         if isinstance(row, str):
             yield UnreadableRow(row)
@@ -500,13 +501,55 @@ def csv_records(header: list[str], rows: Iterator[tuple[int, list[str] | str]],
         yield record
 
 
+class _FieldCheck(NamedTuple):
+    """What validation checks of a declared field, for the CSV record builder: how its kind
+    accepts values, whether it may be missing, its allowed choices or (low, high) bounds."""
+
+    name: str
+    acceptance: str
+    optional: bool
+    extra: Any  # frozenset of choices, (low, high) with whole bounds as ints, or None
+
+
+def _field_checks(model: m.CheckedModel, header: list[str], typed_id: bool) -> tuple[_FieldCheck, ...] | None:
+    """The checks the record builder makes so that a record can skip validation's type checks
+    (`CheckedCsvRecord`), or None where it cannot: a required field without a column, an
+    `events` column, a typed `id`, a kind whose values the builder does not check."""
+    if typed_id or "events" in header:
+        return None
+    checks = []
+    for name, fld in model.fields.items():
+        acceptance = KINDS[fld.kind].acceptance
+        if acceptance not in _CHECKED_ACCEPTANCES or (name not in header and not fld.optional):
+            return None
+        extra: Any = None
+        if acceptance == "choice":
+            extra = frozenset(fld.choices)
+        elif fld.low is not None and fld.high is not None:
+            extra = (_whole_as_int(fld.low), _whole_as_int(fld.high))
+        checks.append(_FieldCheck(name, acceptance, fld.optional, extra))
+    return tuple(checks)
+
+
+_CHECKED_ACCEPTANCES = frozenset(("text", "choice", "integer", "number", "boolean", "date", "timestamp"))
+
+
+def _whole_as_int(bound: Decimal) -> int | Decimal:
+    """A bound as the checks compare it: a whole one as an int (cheaper, and equal)."""
+    return int(bound) if bound == bound.to_integral_value() else bound
+
+
 def _record_builder(header: list[str], converters: list[Callable[[str], Any] | None],
-                    small: frozenset[str] = frozenset()) -> Callable[[list[str]], dict[str, Any]]:
+                    small: frozenset[str] = frozenset(), checks: tuple[_FieldCheck, ...] | None = None,
+                    checked_for: Any = None) -> Callable[[list[str]], dict[str, Any]]:
     """The record of a row: its non-empty cells by column name, converted by the column's
     converter. For a header without repeated names, a function generated for it (straight-line
     code, one line per column; names and converters enter only as constants `k0, k1, ...`) takes
     rows of the header's length, and the general loop any other row. The cells of `small`
-    columns (integer, declared within 0..1023) are looked up in a table of their ints."""
+    columns (integer, declared within 0..1023) are looked up in a table of their ints.
+
+    With `checks` (of `_field_checks`), a row is first tried by `_checked_builder`: a row
+    whose declared fields are valid becomes a `CheckedCsvRecord` for `checked_for`."""
 
     def general(row: list[str]) -> dict[str, Any]:
         # a later column with the same (empty) name wins, as in a loop of assignments
@@ -542,6 +585,104 @@ def _record_builder(header: list[str], converters: list[Callable[[str], Any] | N
     lines[1] = "    (general, " + "".join(f"k{i}, " for i in range(1, len(constants))) + ") = K"
     namespace: dict[str, Any] = {}
     exec(compile("\n".join(lines) + "\n", "<leadrules csv record>", "exec"), namespace)  # generated above, per header
+    built: Callable[[list[str]], dict[str, Any]] = namespace["build"](tuple(constants))
+    if checks is None:
+        return built
+    return _checked_builder(header, converters, checks, checked_for, built)
+
+
+def _checked_builder(header: list[str], converters: list[Callable[[str], Any] | None],
+                     checks: tuple[_FieldCheck, ...], checked_for: Any,
+                     plain: Callable[[list[str]], dict[str, Any]]) -> Callable[[list[str]], dict[str, Any]]:
+    """A function generated for the header (names and tables enter only as constants) that
+    takes a row of the header's length whose declared fields are valid in their usual spelling
+    and gives a `CheckedCsvRecord` for `checked_for`: the record `plain` gives, with the values
+    validation gives its fields (`engine.validate`: types, bounds, choices, dates and
+    timestamps parsed). Each cell of a declared field is converted and checked in one step
+    (a lookup in a table of its valid spellings, or ASCII digits and a range); any other row,
+    or a cell any other way, is the plain dict of `plain`, which validation then judges."""
+    constants: list[Any] = [plain, CheckedCsvRecord, checked_for]
+    lines = ["def build(K):", "", "    def record(row):", f"        if len(row) != {len(header)}:",
+             "            return plain(row)", "        (" + "".join(f"c{i}, " for i in range(len(header))) + ") = row"]
+
+    def const(value: Any) -> str:
+        constants.append(value)
+        return f"k{len(constants) - 1}"
+
+    def emit(text: str) -> None:
+        lines.append("        " + text)
+
+    fail = "    return plain(row)"
+    by_name = {check.name: check for check in checks}
+    stored: list[str] = []  # per column, the record's value
+    for index, name in enumerate(header):
+        cell, x = f"c{index}", f"x{index}"
+        check = by_name.get(name)
+        stored.append(cell)
+        if check is None:
+            continue
+        acceptance, extra = check.acceptance, check.extra
+        test = f"{x} is None"
+        if acceptance in ("text", "date", "timestamp"):
+            # the record keeps the cell's text; a date or timestamp is parsed for validation
+            parse = parse_date if acceptance == "date" else parse_timestamp
+            value = cell if acceptance == "text" else f"{const(parse)}({cell})"
+            if not check.optional:
+                emit(f"if not {cell}:")
+                emit(fail)
+        elif acceptance == "choice":
+            value = f"{const({choice: choice for choice in extra if choice})}.get({cell})"
+        elif acceptance == "boolean":
+            value = f"{const(dict(_COMMON_BOOLEAN_CELLS))}.get({cell})"
+            stored[-1] = x
+        elif acceptance == "integer" and extra is not None and extra[0].__class__ is int \
+                and extra[1].__class__ is int and 0 <= extra[0] and extra[1] < len(_SMALL_INTEGER_CELLS):
+            value = f"{const({str(n): n for n in range(extra[0], extra[1] + 1)})}.get({cell})"
+            stored[-1] = x
+        else:  # integer, number
+            value = f"int({cell}) if {cell}.isdigit() and {cell}.isascii() else "
+            value += "None" if acceptance == "integer" else f"{const(converters[index])}({cell})"
+            if acceptance == "number":
+                test = f"{x}.__class__ is str"  # the converter leaves a cell it does not take as text
+            if extra is not None:
+                test += f" or not {const(extra[0])} <= {x} <= {const(extra[1])}"
+            stored[-1] = x
+        if acceptance == "text" and not check.optional:
+            emit(f"{x} = {cell}")
+        elif acceptance == "text":
+            emit(f"{x} = {cell} if {cell} else None")
+        elif check.optional:
+            emit(f"if {cell}:")
+            emit(f"    {x} = {value}")
+            emit(f"    if {test}:")
+            emit("    " + fail)
+            emit("else:")
+            emit(f"    {x} = None")
+        else:
+            emit(f"{x} = {value}")
+            emit(f"if {test}:")
+            emit(fail)
+    # the record: its leading columns that are never empty here in one display, then the others
+    present = {index for index, name in enumerate(header) if name in by_name and not by_name[name].optional}
+    leading = 0
+    while leading in present:
+        leading += 1
+    emit("r = {" + "".join(f"{const(header[i])}: {stored[i]}, " for i in range(leading)) + "}")
+    for index in range(leading, len(header)):
+        if index in present:
+            emit(f"r[{const(header[index])}] = {stored[index]}")
+        else:
+            emit(f"if c{index}:")
+            emit(f"    r[{const(header[index])}] = {stored[index]}")
+    emit("r = Checked(r)")  # a copy: stores into a dict subclass cost twice a dict's
+    emit("r.checked_for = checked_for")
+    emit("r.field_values = (" + "".join(
+        f"x{header.index(check.name)}, " if check.name in header else "None, " for check in checks) + ")")
+    emit("return r")
+    lines.append("    return record")
+    lines[1] = "    (plain, Checked, checked_for, " + "".join(f"k{i}, " for i in range(3, len(constants))) + ") = K"
+    namespace: dict[str, Any] = {}
+    exec(compile("\n".join(lines) + "\n", "<leadrules csv checked record>", "exec"), namespace)  # generated above
     built: Callable[[list[str]], dict[str, Any]] = namespace["build"](tuple(constants))
     return built
 

@@ -22,6 +22,7 @@ from leadrules.engine.python.load import CompiledModule, load_module
 from leadrules.engine.python.runtime import Trace
 from leadrules.engine.validate import Validator, ValidLead, error_record, parse_lead_timestamp, validator_for
 from leadrules.errors import InternalError
+from leadrules.io.checked_records import CheckedCsvRecord
 from leadrules.source import Span
 from leadrules.values import exact_context
 
@@ -133,11 +134,20 @@ class Evaluator:
         `run`; whether leads may remain; the exception `leads` raised, if it did."""
         fast = self._validate.fast
         validate = self._validate
+        model = self.model
         chunk: list[Any] = []
         append = chunk.append
         try:
             for record, lead in numbered:
-                valid = fast(lead, record) if lead.__class__ is dict else None
+                cls = lead.__class__
+                if cls is CheckedCsvRecord and as_of_field is None and lead.checked_for is model:
+                    # a CSV record the reader already checked: its values as validation gives them
+                    lead_id = lead.get("id")
+                    append((record if lead_id is None else lead_id, lead.field_values, (), as_of))
+                    if len(chunk) == _CHUNK:
+                        return chunk, True, None
+                    continue
+                valid = fast(lead, record) if cls is dict else None
                 if valid is None:
                     valid, error = validate(lead, record)
                     if valid is None:
