@@ -16,7 +16,12 @@ if TYPE_CHECKING:
     from leadrules.engine.sql.build import CompiledQuery, QuerySource
     from leadrules.engine.sql.dialects import Dialect, DialectProfile, profile_for
 
-__all__ = ["export_sql", "compile_query", "CompiledQuery", "QuerySource", "Dialect", "DialectProfile", "profile_for"]
+__all__ = ["export_sql", "compile_query", "CompiledQuery", "QuerySource", "Dialect", "DialectProfile", "profile_for",
+           "DECIMAL_TYPE"]
+
+# Points, scores and number fields: exact decimals with the language's six decimal places
+# (here, where the batch runner reads it without importing the builder).
+DECIMAL_TYPE = "DECIMAL(38, 6)"
 
 _LAZY = {
     "CompiledQuery": "leadrules.engine.sql.build", "QuerySource": "leadrules.engine.sql.build",

@@ -34,6 +34,7 @@ from decimal import Decimal
 from sqlglot import exp
 
 from leadrules import model as m
+from leadrules.engine.sql import DECIMAL_TYPE
 from leadrules.engine.sql.dialects import DialectProfile
 from leadrules.ir import Plan, lower
 from leadrules.ir import nodes as n
@@ -43,8 +44,6 @@ from leadrules.values import format_number
 
 __all__ = ["QuerySource", "CompiledQuery", "build_query", "DECIMAL_TYPE", "SqlExpressions", "SqlScoring"]
 
-# Points, scores and number fields: exact decimals with the language's six decimal places.
-DECIMAL_TYPE = "DECIMAL(38, 6)"
 _NAME_LIMIT = 40  # keeps internal identifiers well under Postgres' 63-byte limit
 
 
