@@ -16,7 +16,7 @@ import duckdb
 from sqlglot import exp
 
 from leadrules import model as m
-from leadrules.batch.input import LoadedLeads, number_text_column
+from leadrules.batch.input import CSV_CELLS, LoadedLeads, number_text_column
 from leadrules.batch.sqlparts import col, concat, create, fn, lit, matches, num, sql
 from leadrules.engine.sql.build import DECIMAL_TYPE
 from leadrules.fieldkinds import KINDS
@@ -25,10 +25,11 @@ from leadrules.values import PLAIN_TIMESTAMP_PATTERN
 
 __all__ = ["accept_records"]
 
+# the stored rows of a CSV file's lr_checked (a view numbering them)
+_CSV_CHECKED_ROWS = "lr_checked_rows"
 # Plain spellings the SQL side accepts on its own (anything else goes to the Python engine).
 _STAMP = f"^{PLAIN_TIMESTAMP_PATTERN}$"  # the usual spelling: a subset of the one timestamp grammar
 _DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-_CSV_INTEGER = r"^[+-]?[0-9]{1,18}(\.0+)?$"
 _CSV_NUMBER = r"^[+-]?[0-9]{1,20}(\.[0-9]{1,6})?$"
 # a string that prints in JSON as itself between quotes (no escapes needed)
 _PLAIN_TEXT = "^[^\\x00-\\x1f\"\\\\]*$"
@@ -105,6 +106,111 @@ class _Acceptance:
     def create_tables(self) -> None:
         """lr_checked: every record, typed where SQL accepts it (`lr_accepted`); lr_events: the
         accepted records' declared events."""
+        if self.leads.kind == "csv":
+            self._create_csv_checked()
+        else:
+            self._create_checked()
+        self._events()
+        # records with an event SQL cannot vouch for go to the Python engine too
+        bad_events = exp.select(exp.column("lr_record")).from_("lr_event_checks").where(
+            exp.not_(exp.column("lr_ok"))
+        )
+        if self.leads.kind == "csv":
+            # lr_checked is a view numbering lr_checked_rows by rowid
+            update = exp.update(
+                _CSV_CHECKED_ROWS, {"lr_accepted": exp.false()},
+                where=exp.Add(this=exp.column("rowid"), expression=num(1)).isin(query=bad_events),
+            )
+        else:
+            update = exp.update(
+                "lr_checked", {"lr_accepted": exp.false()},
+                where=exp.column("lr_record").isin(query=bad_events),
+            )
+        self.con.execute(sql(update))
+
+    def _create_csv_checked(self) -> None:
+        """lr_checked of a CSV file, from one parallel read of its cells (`CSV_CELLS`): each
+        cell converted once (`_csv_field`), the checks over the converted values, rows stored
+        in file order in `lr_checked_rows` and numbered by their place there (DuckDB keeps the
+        order rows are inserted in; a window would read the file on one thread)."""
+        converted: list[exp.Expr] = []
+        projections: list[exp.Expr] = []
+        checks: list[exp.Expr] = []
+        if "id" in self.leads.columns:
+            converted.append(col("id"))
+            projections.append(col("id"))
+            missing = exp.or_(col("id").is_(exp.null()), exp.EQ(this=col("id"), expression=lit("")))
+            checks.append(exp.or_(missing, matches(col("id"), _PLAIN_TEXT)))
+        if "events" in self.leads.columns:
+            # a CSV cell under `events` is text, not a list of events: the Python readers say so
+            converted.append(col("events"))
+            checks.append(col("events").is_(exp.null()))
+        for index, (name, fld) in enumerate(self.model.fields.items()):
+            read, typed, accepted = self._csv_field(index, name, fld)
+            converted.extend(read)
+            projections.append(exp.alias_(typed, f"f{index}"))
+            checks.append(accepted)
+        accepted_all = exp.func("coalesce", exp.and_(*checks) if checks else exp.true(), exp.false())
+        projections.append(exp.alias_(accepted_all, "lr_accepted"))
+        cells = exp.select(*converted or [exp.alias_(exp.true(), "lr_row")]).from_(CSV_CELLS).subquery("lr_cells")
+        self.con.execute(create(_CSV_CHECKED_ROWS, exp.select(*projections).from_(cells)))
+        numbered = exp.select(
+            exp.alias_(exp.Add(this=exp.column("rowid"), expression=num(1)), "lr_record"), exp.Star(),
+        ).from_(_CSV_CHECKED_ROWS)
+        id_value, id_json = self._id()
+        fields = [exp.column(f"f{index}") for index in range(len(self.model.fields))]
+        view = exp.select(
+            exp.column("lr_record"), exp.alias_(id_json, "lr_id_json"), exp.alias_(id_value, "lr_key"),
+            *fields, exp.column("lr_accepted"),
+        ).from_(numbered.subquery("lr_numbered"))
+        self.con.execute(create("lr_checked", view, kind="VIEW"))
+
+    def _csv_field(self, index: int, name: str, fld: m.Field) -> tuple[list[exp.Expr], exp.Expr, exp.Expr]:
+        """(cells read, typed value, accepted) of one declared field of a CSV file. The cell is
+        converted once (`v<index>`), and the checks run on the conversion and the cell's text
+        (`r<index>`): only spellings whose value is beyond doubt are accepted. An integer is
+        accepted when its text is the one DuckDB prints for it (`42`, not `042`, `+42` or
+        `4_2`, which DuckDB's cast reads too); other spellings go to the Python engine."""
+        raw = col(name) if name in self.leads.columns else exp.cast(exp.null(), "VARCHAR")
+        text, value = exp.column(f"r{index}"), exp.column(f"v{index}")
+        missing = exp.or_(text.is_(exp.null()), exp.EQ(this=text.copy(), expression=lit("")))
+        accepted_as = KINDS[fld.kind].acceptance
+        conversion: exp.Expr
+        ok: exp.Expr
+        sql_type = self._sql_type(fld)
+        if accepted_as in ("text", "choice"):
+            conversion = raw.copy()
+            ok = value.copy().isin(*[lit(c) for c in fld.choices]) if accepted_as == "choice" and fld.choices \
+                else exp.true() if accepted_as == "text" else exp.false()
+        elif accepted_as == "integer":
+            conversion = exp.TryCast(this=raw.copy(), to=exp.DataType.build("BIGINT"))
+            ok = exp.EQ(this=exp.cast(value.copy(), "VARCHAR"), expression=text.copy())
+        elif accepted_as == "number":
+            conversion = exp.TryCast(this=raw.copy(), to=exp.DataType.build(DECIMAL_TYPE))
+            ok = exp.and_(matches(text.copy(), _CSV_NUMBER), exp.not_(value.copy().is_(exp.null())))
+        elif accepted_as == "boolean":
+            lowered = exp.Lower(this=raw.copy())
+            conversion = (exp.case().when(lowered.isin(lit("true"), lit("yes"), lit("1")), exp.true())
+                          .when(lowered.copy().isin(lit("false"), lit("no"), lit("0")), exp.false()))
+            ok = exp.not_(value.copy().is_(exp.null()))
+        elif accepted_as == "date":
+            conversion = exp.TryCast(this=raw.copy(), to=exp.DataType.build("DATE"))
+            ok = exp.and_(matches(text.copy(), _DATE),
+                          exp.NEQ(this=exp.Substring(this=text.copy(), start=num(1), length=num(4)), expression=lit("0000")),
+                          exp.not_(value.copy().is_(exp.null())))
+        else:  # timestamp
+            conversion = self._stamp(raw.copy())
+            ok = exp.and_(matches(text.copy(), _STAMP), exp.not_(value.copy().is_(exp.null())))
+        if accepted_as in ("integer", "number") and fld.low is not None and fld.high is not None:
+            ok = exp.and_(ok, exp.Between(this=value.copy(), low=exp.Literal.number(str(fld.low)),
+                                          high=exp.Literal.number(str(fld.high))))
+        cells = [exp.alias_(raw, f"r{index}"), exp.alias_(conversion, f"v{index}")]
+        typed = exp.case().when(missing, exp.cast(exp.null(), sql_type)).else_(exp.cast(value.copy(), sql_type))
+        accepted = exp.or_(missing.copy(), ok) if fld.optional else exp.and_(exp.not_(missing.copy()), ok)
+        return cells, typed, exp.func("coalesce", accepted, exp.false())
+
+    def _create_checked(self) -> None:
+        """lr_checked of a JSON Lines or Parquet file, over lr_raw."""
         model = self.model
         kind = self.leads.kind
         checks: list[exp.Expr] = []
@@ -133,16 +239,6 @@ class _Acceptance:
         projections.append(exp.alias_(accepted_all, "lr_accepted"))
         select = exp.select(*projections).from_("lr_raw")
         self.con.execute(create("lr_checked", select))
-        self._events()
-        # records with an event SQL cannot vouch for go to the Python engine too
-        bad_events = exp.select(exp.column("lr_record")).from_("lr_event_checks").where(
-            exp.not_(exp.column("lr_ok"))
-        )
-        update = exp.update(
-            "lr_checked", {"lr_accepted": exp.false()},
-            where=exp.column("lr_record").isin(query=bad_events),
-        )
-        self.con.execute(sql(update))
 
     def _id(self) -> tuple[exp.Expr, exp.Expr]:
         """(key text for --events, JSON text of the output id); id JSON NULL = not accepted."""
@@ -181,28 +277,16 @@ class _Acceptance:
         return self.leads.column_types.get(name, "")
 
     def _field(self, name: str, fld: m.Field) -> tuple[exp.Expr, exp.Expr]:
-        """(typed value, accepted) for one declared field."""
-        kind = self.leads.kind
-        value, json_type = self._raw_value(name)
-        text: exp.Expr
-        is_text: exp.Expr
-        is_int: exp.Expr
-        is_bool: exp.Expr
-        if kind == "jsonl":
-            assert json_type is not None
-            missing = exp.or_(json_type.is_(exp.null()), exp.EQ(this=json_type.copy(), expression=lit("NULL")))
-            text = exp.func("json_extract_string", value.copy(), lit("$"))
-            is_text = exp.EQ(this=json_type.copy(), expression=lit("VARCHAR"))
-            is_int = json_type.copy().isin(lit("BIGINT"), lit("UBIGINT"))
-            is_bool = exp.EQ(this=json_type.copy(), expression=lit("BOOLEAN"))
-        elif kind == "csv":
-            text = value
-            missing = exp.or_(value.is_(exp.null()), exp.EQ(this=value.copy(), expression=lit("")))
-            is_text = exp.true()
-            is_int = exp.false()
-            is_bool = exp.false()
-        else:
+        """(typed value, accepted) for one declared field of a JSON Lines or Parquet file."""
+        if self.leads.kind != "jsonl":
             return self._parquet_field(name, fld)
+        value, json_type = self._raw_value(name)
+        assert json_type is not None
+        missing = exp.or_(json_type.is_(exp.null()), exp.EQ(this=json_type.copy(), expression=lit("NULL")))
+        text = exp.func("json_extract_string", value.copy(), lit("$"))
+        is_text = exp.EQ(this=json_type.copy(), expression=lit("VARCHAR"))
+        is_int = json_type.copy().isin(lit("BIGINT"), lit("UBIGINT"))
+        is_bool = exp.EQ(this=json_type.copy(), expression=lit("BOOLEAN"))
         typed: exp.Expr
         ok: exp.Expr
         accepted_as = KINDS[fld.kind].acceptance
@@ -212,41 +296,30 @@ class _Acceptance:
             typed = text
             ok = exp.and_(is_text, text.copy().isin(*[lit(c) for c in fld.choices])) if fld.choices else exp.false()
         elif accepted_as in ("integer", "number"):
-            if kind == "jsonl":
-                # Exact JSON integers; for a number field also a JSON decimal whose text, taken
-                # from the line, is plain with at most 15 significant digits (so the double
-                # DuckDB parsed it to stands for that text alone). Anything else: Python engine.
-                typed = exp.TryCast(this=exp.cast(value.copy(), "VARCHAR"), to=exp.DataType.build(DECIMAL_TYPE))
-                ok = exp.and_(is_int, exp.not_(typed.copy().is_(exp.null())))
-                if accepted_as == "number":
-                    # the text of the decimal as written in the line (`batch.input`)
-                    raw = exp.column(number_text_column(self.model, name))
-                    exact = exp.and_(
-                        exp.EQ(this=json_type.copy() if json_type is not None else exp.null(), expression=lit("DOUBLE")),
-                        matches(raw.copy(), _JSON_DECIMAL),
-                        exp.LTE(this=fn("length", fn("ltrim", raw.copy(), lit("-"))),
-                                expression=num(_JSON_DECIMAL_MAX_DIGITS + 1)),
-                        exp.EQ(this=exp.TryCast(this=raw.copy(), to=exp.DataType.build("DOUBLE")),
-                               expression=exp.TryCast(this=value.copy(), to=exp.DataType.build("DOUBLE"))),
-                    )
-                    typed = exp.case().when(exact, exp.TryCast(this=raw, to=exp.DataType.build(DECIMAL_TYPE))).else_(typed)
-                    ok = exp.or_(ok, exact.copy())
-            else:
-                pattern = _CSV_INTEGER if accepted_as == "integer" else _CSV_NUMBER
-                typed = exp.TryCast(this=text.copy(), to=exp.DataType.build(DECIMAL_TYPE))
-                ok = exp.and_(matches(text.copy(), pattern), exp.not_(typed.copy().is_(exp.null())))
+            # Exact JSON integers; for a number field also a JSON decimal whose text, taken
+            # from the line, is plain with at most 15 significant digits (so the double
+            # DuckDB parsed it to stands for that text alone). Anything else: Python engine.
+            typed = exp.TryCast(this=exp.cast(value.copy(), "VARCHAR"), to=exp.DataType.build(DECIMAL_TYPE))
+            ok = exp.and_(is_int, exp.not_(typed.copy().is_(exp.null())))
+            if accepted_as == "number":
+                # the text of the decimal as written in the line (`batch.input`)
+                raw = exp.column(number_text_column(self.model, name))
+                exact = exp.and_(
+                    exp.EQ(this=json_type.copy(), expression=lit("DOUBLE")),
+                    matches(raw.copy(), _JSON_DECIMAL),
+                    exp.LTE(this=fn("length", fn("ltrim", raw.copy(), lit("-"))),
+                            expression=num(_JSON_DECIMAL_MAX_DIGITS + 1)),
+                    exp.EQ(this=exp.TryCast(this=raw.copy(), to=exp.DataType.build("DOUBLE")),
+                           expression=exp.TryCast(this=value.copy(), to=exp.DataType.build("DOUBLE"))),
+                )
+                typed = exp.case().when(exact, exp.TryCast(this=raw, to=exp.DataType.build(DECIMAL_TYPE))).else_(typed)
+                ok = exp.or_(ok, exact.copy())
             if fld.low is not None and fld.high is not None:
                 ok = exp.and_(ok, exp.Between(this=typed.copy(), low=exp.Literal.number(str(fld.low)),
                                               high=exp.Literal.number(str(fld.high))))
         elif accepted_as == "boolean":
-            if kind == "jsonl":
-                typed = exp.TryCast(this=value.copy(), to=exp.DataType.build("BOOLEAN"))
-                ok = is_bool
-            else:
-                lowered = exp.Lower(this=text.copy())
-                typed = (exp.case().when(lowered.isin(lit("true"), lit("yes"), lit("1")), exp.true())
-                         .when(lowered.copy().isin(lit("false"), lit("no"), lit("0")), exp.false()))
-                ok = exp.not_(typed.copy().is_(exp.null()))
+            typed = exp.TryCast(this=value.copy(), to=exp.DataType.build("BOOLEAN"))
+            ok = is_bool
         elif accepted_as == "date":
             typed = exp.TryCast(this=text.copy(), to=exp.DataType.build("DATE"))
             ok = exp.and_(is_text, matches(text.copy(), _DATE),

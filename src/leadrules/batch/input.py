@@ -1,6 +1,8 @@
 """The leads (and `--events`) file as DuckDB reads it: which files DuckDB reads at all, the
-spooled copy of a pipe, the raw tables `lr_raw` and `lr_file_events`, and the raw records the
-Python engine takes back when SQL does not accept a record.
+spooled copy of a pipe, the raw tables `lr_raw` (JSON Lines, Parquet) and `lr_file_events`, the
+view `lr_csv_cells` of a CSV file (not stored: `batch.acceptance` reads it once, numbering rows as
+it stores them), and the raw records the Python engine takes back when SQL does not accept a
+record.
 
 Loading reads without judging: every CSV cell is text, every JSON Lines member its JSON text,
 Parquet columns as typed. `PythonReads` says a file is one DuckDB would read otherwise than the
@@ -26,7 +28,7 @@ import duckdb
 from sqlglot import exp
 
 from leadrules import model as m
-from leadrules.batch.sqlparts import col, count_rows, create, describe, drop_table, fn, lit, matches, num, sql
+from leadrules.batch.sqlparts import count_rows, create, describe, drop_table, fn, lit, matches, num, sql
 from leadrules.errors import InputError
 from leadrules.io.leads import (
     CsvOptions,
@@ -41,10 +43,12 @@ from leadrules.io.leads import (
 from leadrules.jsontext import dumps
 
 __all__ = ["LeadsInput", "LoadedLeads", "PythonReads", "input_of", "readable_path", "load_leads",
-           "load_events_file", "raw_records", "release_raw", "number_text_column", "FETCH"]
+           "load_events_file", "raw_records", "release_raw", "number_text_column", "FETCH", "CSV_CELLS"]
 
 # rows fetched from DuckDB at a time when Python reads a result
 FETCH = 50_000
+# the view of a CSV leads file's declared columns (id, events and the fields), as text, unnumbered
+CSV_CELLS = "lr_csv_cells"
 _BLANK_LINE = "^[ \\t\\n\\r\\x0b\\x0c]*$"
 # What DuckDB's JSON parser accepts and Python's does not: a comma before a closing bracket,
 # and NaN / Infinity in any case (Python rejects them too, as lead values). Matching inside a
@@ -76,7 +80,7 @@ class LoadedLeads:
     path: str  # the file read: for CSV the UTF-8 copy of a file in another encoding
     shown: str  # the path as given, for messages
     csv_options: CsvOptions  # how `path` reads (UTF-8) when it is CSV
-    columns: tuple[str, ...]  # columns of lr_raw (CSV, Parquet); empty for JSON Lines
+    columns: tuple[str, ...]  # columns of lr_raw (Parquet) or of `CSV_CELLS` (CSV); empty for JSON Lines
     column_types: Mapping[str, str]  # DuckDB type of each column (Parquet)
     # JSON Lines: whether lr_raw keeps each line's text (`lr_line`); when not, the lines the
     # Python engine needs are read again from the file
@@ -128,7 +132,8 @@ def input_of(path: str, stack: ExitStack) -> LeadsInput | None:
 
 def load_leads(con: duckdb.DuckDBPyConnection, model: m.CheckedModel, source: LeadsInput,
                csv_options: CsvOptions, temp_files: ExitStack) -> LoadedLeads:
-    """lr_raw: one row per record, numbered `lr_record` as the Python readers number them."""
+    """lr_raw: one row per record, numbered `lr_record` as the Python readers number them; for
+    CSV, the unnumbered view `CSV_CELLS` instead."""
     path = lit(source.path)
     utf8_options = replace(csv_options, encoding="utf-8")
     if source.kind == "jsonl":
@@ -162,9 +167,9 @@ def load_leads(con: duckdb.DuckDBPyConnection, model: m.CheckedModel, source: Le
         reader = _csv_reader(csv_path, len(header), utf8_options)
         select = exp.select(*[exp.alias_(exp.column(column), name, quoted=True)
                               for name, column in kept.items()]).from_(reader)
-        _create_numbered(con, select)
-        _check_cell_sizes(con, list(kept))
-        return LoadedLeads("csv", csv_path, source.shown, utf8_options, ("lr_record", *kept), {})
+        # not stored: `acceptance` reads the cells once, in parallel, into the checked table
+        con.execute(create(CSV_CELLS, select, kind="VIEW"))
+        return LoadedLeads("csv", csv_path, source.shown, utf8_options, tuple(kept), {})
     _create_numbered(con, exp.select(exp.Star()).from_(exp.func("read_parquet", path)))
     described = [(str(row[0]), str(row[1])) for row in con.execute(describe("lr_raw")).fetchall()]
     return LoadedLeads("parquet", source.path, source.shown, utf8_options, tuple(name for name, _ in described),
@@ -257,13 +262,17 @@ def _load_jsonl_streaming(con: duckdb.DuckDBPyConnection, model: m.CheckedModel,
     return True
 
 
+# what `load_leads` creates, views before the tables under them
+_RAW_TABLES = ("lr_raw", "lr_raw_rows", "lr_line_rows", CSV_CELLS)
+
+
 def release_raw(con: duckdb.DuckDBPyConnection) -> None:
     """Drop lr_raw and the tables under it (the raw records), whichever way they were loaded."""
     kinds = dict(con.execute(sql(
         exp.select(exp.column("table_name"), exp.column("table_type")).from_("information_schema.tables")
-        .where(exp.column("table_name").isin(lit("lr_raw"), lit("lr_raw_rows"), lit("lr_line_rows")))
+        .where(exp.column("table_name").isin(*[lit(name) for name in _RAW_TABLES]))
     )).fetchall())
-    for name in ("lr_raw", "lr_raw_rows", "lr_line_rows"):
+    for name in _RAW_TABLES:
         if name in kinds:
             kind = "VIEW" if kinds[name] == "VIEW" else "TABLE"
             con.execute(sql(exp.Drop(tables=[exp.to_table(name)], kind=kind)))
@@ -464,7 +473,9 @@ def _json_like(value: Any) -> Any:
     return value
 
 
-# The csv module's cell limit: a longer cell makes its record an error record in Python.
+# The csv module's cell limit: a longer cell makes its record an error record in Python. DuckDB
+# stops at a record longer than this (`max_line_size`, whole quoted records included), so a file
+# that might hold such a cell, in any column, goes to the Python readers.
 _CSV_CELL_LIMIT = 131072
 
 
@@ -531,7 +542,7 @@ def _csv_reader(path: str, width: int, options: CsvOptions) -> exp.Expr:
                                       for i in range(width)])
     options_ = {"columns": columns, "header": exp.true(), "auto_detect": exp.false(),
                 "delim": lit(options.delimiter), "quote": lit('"'), "escape": lit('"'), "strict_mode": exp.true(),
-                "null_padding": exp.false(), "encoding": lit("utf-8")}
+                "null_padding": exp.false(), "encoding": lit("utf-8"), "max_line_size": num(_CSV_CELL_LIMIT)}
     return exp.func("read_csv", lit(path), *[exp.EQ(this=exp.var(k), expression=v) for k, v in options_.items()])
 
 
@@ -566,16 +577,6 @@ def _utf8_copy(path: str, options: CsvOptions, temp_files: ExitStack) -> str:
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
     return temp
-
-
-def _check_cell_sizes(con: duckdb.DuckDBPyConnection, columns: list[str]) -> None:
-    if not columns:
-        return
-    longest = exp.func("greatest", *[fn("coalesce", exp.func("length", col(c)), num(0)) for c in columns]) \
-        if len(columns) > 1 else fn("coalesce", exp.func("length", col(columns[0])), num(0))
-    found = con.execute(sql(exp.select(exp.func("max", longest)).from_("lr_raw"))).fetchone()
-    if found is not None and found[0] is not None and int(found[0]) > _CSV_CELL_LIMIT:
-        raise PythonReads("a cell over the csv module's limit")
 
 
 def _closing(records: Iterator[Any], handle: Any) -> Iterator[Any]:

@@ -100,7 +100,7 @@ def _evaluate(con: duckdb.DuckDBPyConnection, model: m.CheckedModel, leads: Load
     naive_as_of = as_of.astimezone(dt.timezone.utc).replace(tzinfo=None)
     con.execute(create("lr_results", _result_query(model)), {"as_of": naive_as_of})
     fallback = _fallback_records(con, model, leads, events_path, as_of.astimezone(dt.timezone.utc), csv_options)
-    total = con.execute(count_rows("lr_raw")).fetchone()
+    total = con.execute(count_rows("lr_checked")).fetchone()
     records = int(total[0]) if total else 0
     invalid = sum(1 for record in fallback.values() if "error" in record)
     # the raw records are read no more: their memory goes to ordering the output
