@@ -80,10 +80,11 @@ class LintContext:
                focus: set[str] | None = None, cost: Cost | None = None) -> tuple[str, Witness | None]:
         return self.leads.search(claim, query, near=near, focus=focus, cost=cost)
 
-    def entries_cost(self, stage: str, entries: Sequence[int]) -> Cost | None:
+    def entries_cost(self, stage: str, entries: Sequence[int], unmatched: Sequence[int] = ()) -> Cost | None:
         """For a large ruleset (see `reach_stages`): how far a lead is from ending in `stage`
-        with the route entries `entries` all matching, for a climb before the full solve;
-        None for a small ruleset, whose questions go to the solver as before."""
+        with the route entries `entries` all matching and those of `unmatched` not, for a
+        climb before the full solve; None for a small ruleset, whose questions go to the
+        solver as before."""
         if not self._climbs():
             return None
         in_stage = _stage_cost(self.model, stage)
@@ -91,6 +92,7 @@ class LintContext:
         def cost(t: Outcome) -> tuple[Decimal, ...]:
             truths = t.routes.get(stage, ())
             unmet = sum(1 for i in entries if i >= len(truths) or truths[i] is not True)
+            unmet += sum(1 for i in unmatched if i < len(truths) and truths[i] is not False)
             # the entries first: matching them may take the lead out of the stage (an entry on
             # `revenue` beside a later criterion on it), which the rest of the climb undoes
             disqualified, *rest = in_stage(t)

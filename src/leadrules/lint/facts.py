@@ -32,7 +32,13 @@ def entry_status(ctx: LintContext, route: m.Route, index: int) -> str:
             return None if t.record["stage"] == route.stage else "elsewhere"
 
         focus = lead_names([e.condition for e in route.entries[:index + 1] if e.condition is not None], ctx.model)
-        ctx.facts[key] = ctx.search(selected, (ctx.encoding.selects(route, index),), near=in_stage, focus=focus)[0]
+        # on a large ruleset, a climb to a lead selected by the entry (all earlier entries
+        # false) before the full solve: the entries can force a later stage's criterion
+        # part true, leaving the scores a narrow window that z3 was measured not to find
+        # within its 5 s budget at 600 rules
+        cost = ctx.entries_cost(route.stage, (index,), tuple(range(index)))
+        ctx.facts[key] = ctx.search(selected, (ctx.encoding.selects(route, index),), near=in_stage, focus=focus,
+                                    cost=cost)[0]
     return str(ctx.facts[key])
 
 

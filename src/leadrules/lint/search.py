@@ -90,15 +90,20 @@ class KnownLeads:
         field or one event's history at a time, keeping each change that lowers the cost
         (engine evaluations only, no solver). Remembered when found; like every known lead it
         can only prove that something happens."""
+        best, shown = self._climb(goal, cost, sweeps)
+        return best if shown else None
+
+    def _climb(self, goal: Claim, cost: Cost, sweeps: int) -> tuple[Outcome | None, bool]:
+        """The climb's lead of least cost, and whether it shows `goal` (remembered if so)."""
         if not self.outcomes:
-            return None
+            return None, False
         best, shown = self._descend(goal, cost, sweeps)
         if not shown or self._knows(best):
-            return best if shown else None
+            return best, shown
         self.outcomes.append(best)
         for variation in self.sampler.variations(best.lead, _VARIATIONS):
             self.learn(variation)
-        return best
+        return best, True
 
     def extreme(self, cost: Cost, sweeps: int) -> None:
         """Remember the lead of least `cost` a climb of `sweeps` finds (e.g. the lowest score
@@ -191,6 +196,22 @@ class KnownLeads:
                 return self.solver.witness_for(answer, (*query, *pins))
         return None
 
+    def _loosen(self, query: Sequence[z3.BoolRef], start: Outcome) -> Witness | None:
+        """A witness that differs from `start` (where a climb stalled) in one field or one
+        event's counts, solved with every other value pinned to the lead's: z3 picks the
+        coordinate's value exactly, where the climb only tries a few (a score one point
+        outside a narrow window stalls it; with the scores free, z3 was measured past its
+        5 s budget on those questions at 600 rules, the pinned ones take milliseconds)."""
+        encoding = self.solver.encoding
+        values = lead_values(encoding, start.lead, start.scores)
+        for name in self._coordinates():
+            free = _focus_variables(encoding, {name.removeprefix("event:")})
+            pins = [variable == value for variable, value in values if variable.get_id() not in free]
+            answer = self.solver.ask(*query, *pins)
+            if answer.status == SAT:
+                return self.solver.witness_for(answer, (*query, *pins))
+        return None
+
     def search(self, claim: Claim, query: Sequence[z3.BoolRef], *, near: Claim | None = None,
                focus: set[str] | None = None, cost: Cost | None = None) -> tuple[str, Witness | None]:
         """Is there a valid lead that shows the claim? `query` is the claim in z3 terms.
@@ -203,9 +224,11 @@ class KnownLeads:
             return SAT, Witness(AS_OF_TEXT, found.lead)
         witness = self._nearby(query, near, focus)
         if witness is None and cost is not None:
-            found = self.climb(claim, cost, _SHORT_SWEEPS)
-            if found is not None:
+            found, shown = self._climb(claim, cost, _SHORT_SWEEPS)
+            if found is not None and shown:
                 return SAT, Witness(AS_OF_TEXT, found.lead)
+            if found is not None:
+                witness = self._loosen(query, found)
         if witness is None:
             answer = self.solver.ask(*query)
             if answer.status != SAT:
