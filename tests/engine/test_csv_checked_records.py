@@ -146,3 +146,14 @@ def test_evaluation_takes_checked_values_only_for_their_own_model(model: Checked
     assert own == list(compile_model(other).evaluate_many(records, as_of))
     assert own == list(compile_model(model).evaluate_many([dict(r) for r in records], as_of))
     assert [r.get("stage") for r in own] == ["MQL", "MQL", None] and own[2]["error"]["field"] == "small"
+
+
+def test_a_model_whose_fields_have_no_column_checks_rows_too(tmp_path: Any) -> None:
+    path = tmp_path / "optional.rules"
+    path.write_text('ruleset "o" version "1"\nfield n: integer optional\nscore s:\n    +1 per n\n'
+                    'stages Lead -> MQL\nstage MQL if s >= 5\n', encoding="utf-8")
+    optional = load_file(path).model
+    assert optional is not None
+    records = list(read_csv(io.BytesIO(b"id,x\n7,y\n"), optional))
+    assert records == [{"id": "7", "x": "y"}] and isinstance(records[0], CheckedCsvRecord)
+    assert records[0].field_values == (None,)

@@ -623,6 +623,7 @@ def _checked_builder(header: list[str], converters: list[Callable[[str], Any] | 
             continue
         acceptance, extra = check.acceptance, check.extra
         test = f"{x} is None"
+        looked_up = acceptance in ("choice", "boolean")  # a table lookup: a cell not in it raises KeyError
         if acceptance in ("text", "date", "timestamp"):
             # the record keeps the cell's text; a date or timestamp is parsed for validation
             parse = parse_date if acceptance == "date" else parse_timestamp
@@ -631,14 +632,15 @@ def _checked_builder(header: list[str], converters: list[Callable[[str], Any] | 
                 emit(f"if not {cell}:")
                 emit(fail)
         elif acceptance == "choice":
-            value = f"{const({choice: choice for choice in extra if choice})}.get({cell})"
+            value = f"{const({choice: choice for choice in extra if choice})}[{cell}]"
         elif acceptance == "boolean":
-            value = f"{const(dict(_COMMON_BOOLEAN_CELLS))}.get({cell})"
+            value = f"{const(dict(_COMMON_BOOLEAN_CELLS))}[{cell}]"
             stored[-1] = x
         elif acceptance == "integer" and extra is not None and extra[0].__class__ is int \
                 and extra[1].__class__ is int and 0 <= extra[0] and extra[1] < len(_SMALL_INTEGER_CELLS):
-            value = f"{const({str(n): n for n in range(extra[0], extra[1] + 1)})}.get({cell})"
+            value = f"{const({str(n): n for n in range(extra[0], extra[1] + 1)})}[{cell}]"
             stored[-1] = x
+            looked_up = True
         else:  # integer, number
             value = f"int({cell}) if {cell}.isdigit() and {cell}.isascii() else "
             value += "None" if acceptance == "integer" else f"{const(converters[index])}({cell})"
@@ -651,6 +653,8 @@ def _checked_builder(header: list[str], converters: list[Callable[[str], Any] | 
             emit(f"{x} = {cell}")
         elif acceptance == "text":
             emit(f"{x} = {cell} if {cell} else None")
+        elif looked_up:
+            emit(f"{x} = {value} if {cell} else None" if check.optional else f"{x} = {value}")
         elif check.optional:
             emit(f"if {cell}:")
             emit(f"    {x} = {value}")
@@ -662,6 +666,10 @@ def _checked_builder(header: list[str], converters: list[Callable[[str], Any] | 
             emit(f"{x} = {value}")
             emit(f"if {test}:")
             emit(fail)
+    # a cell not in its table (KeyError) makes the row a plain one: the lines above in a try
+    first = 6
+    lines[first:] = ["        try:"] + ["    " + line for line in lines[first:] or ["        pass"]] + [
+        "        except KeyError:", "            return plain(row)"]
     # the record: its leading columns that are never empty here in one display, then the others
     present = {index for index, name in enumerate(header) if name in by_name and not by_name[name].optional}
     leading = 0

@@ -140,14 +140,17 @@ class Evaluator:
         try:
             for record, lead in numbered:
                 cls = lead.__class__
-                if cls is CheckedCsvRecord and as_of_field is None and lead.checked_for is model:
+                if cls is dict:
+                    valid = fast(lead, record)
+                elif cls is CheckedCsvRecord and as_of_field is None and lead.checked_for is model:
                     # a CSV record the reader already checked: its values as validation gives them
                     lead_id = lead.get("id")
                     append((record if lead_id is None else lead_id, lead.field_values, (), as_of))
                     if len(chunk) == _CHUNK:
                         return chunk, True, None
                     continue
-                valid = fast(lead, record) if cls is dict else None
+                else:
+                    valid = None
                 if valid is None:
                     valid, error = validate(lead, record)
                     if valid is None:
