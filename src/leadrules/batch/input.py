@@ -12,7 +12,9 @@ readers, which decide what each record is.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
+import mmap
 import os
 import re
 import sys
@@ -505,34 +507,45 @@ def _checked_csv_header(path: str, shown: str, model: m.CheckedModel | None, opt
         if header is None or len(header) < 2 or any("\r" in n or "\n" in n for n in header):
             raise PythonReads("header")
         stream.seek(0)
-        delim = re.escape(options.delimiter.encode("ascii"))
-        # per line (MULTILINE: `^` and `$` at every `\n`), over blocks of whole lines: a
-        # UTF-8 sequence never holds the byte `\n`, so a block decodes when each line does
-        spaced_quote = re.compile(b'(?m)(?:^|' + delim + b') +"|" +(?:' + delim + b"|\r|\n|$)")
-        for block in _line_blocks(stream):
-            if (b' "' in block or b'" ' in block) and spaced_quote.search(block):
-                raise PythonReads("a space beside a quote")
-            if not block.isascii():
-                # DuckDB checks the text of the columns a query reads only
-                try:
-                    block.decode("utf-8")
-                except UnicodeDecodeError:
-                    raise PythonReads("not UTF-8") from None
+        _check_csv_bytes(stream, options.delimiter.encode("ascii"))
     return header
 
 
-def _line_blocks(stream: IO[bytes], size: int = 1 << 20) -> Iterator[bytes]:
-    """The rest of `stream` in blocks of about `size` bytes that end at a line end (or the end)."""
-    rest = b""
-    while chunk := stream.read(size):
-        cut = chunk.rfind(b"\n") + 1
-        if cut == 0:
-            rest += chunk
-            continue
-        yield rest + chunk[:cut]
-        rest = chunk[cut:]
-    if rest:
-        yield rest
+def _check_csv_bytes(stream: IO[bytes], delimiter: bytes, size: int = 1 << 20) -> None:
+    """`PythonReads` when a file holds a space beside a quote that opens or closes a cell, or
+    bytes that are not UTF-8. One pass over raw blocks, with byte searches only: the usual
+    export has no quote beside a space and is ASCII, and then no block is copied or decoded.
+    A block that may hold a spaced quote sends the whole file to one regular-expression search
+    (line by line: MULTILINE); UTF-8 is checked by an incremental decoder, fed from the first
+    block that is not ASCII on (a sequence may span two blocks; `\n` is never inside one, so
+    the file decodes exactly when each of its lines does)."""
+    suspect = False
+    decoder = None
+    last = b""
+    while block := stream.read(size):
+        # a quote is one byte to look for (memchr); a space and a quote may be in two blocks
+        if not suspect and b'"' in block:
+            suspect = b' "' in block or b'" ' in block or last + block[:1] == b' "'
+        elif not suspect:
+            suspect = last + block[:1] == b'" '
+        if decoder is not None or not block.isascii():
+            decoder = decoder or codecs.getincrementaldecoder("utf-8")()
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError:
+                raise PythonReads("not UTF-8") from None
+        last = block[-1:]
+    if decoder is not None:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise PythonReads("not UTF-8") from None
+    if suspect:
+        delim = re.escape(delimiter)
+        spaced_quote = re.compile(b'(?m)(?:^|' + delim + b') +"|" +(?:' + delim + b"|\r|\n|$)")
+        with mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as whole:
+            if spaced_quote.search(whole):
+                raise PythonReads("a space beside a quote")
 
 
 def _csv_reader(path: str, width: int, options: CsvOptions) -> exp.Expr:
