@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib.util
 import json
 import os
 import sys
@@ -29,6 +28,7 @@ from pathlib import Path
 import click
 
 from leadrules import __version__
+from leadrules.batch.sqlcache import code_fingerprint
 from leadrules.config import Config
 from leadrules.diagnostics import CODES, Diagnostic, Severity
 from leadrules.errors import LeadrulesError
@@ -42,7 +42,6 @@ __all__ = ["GATE_CODES", "gate_findings", "report_or_refuse", "cache_dir"]
 GATE_CODES = tuple(code for code, info in CODES.items()
                    if info.severity is Severity.ERROR and "LR101" <= code <= "LR899")
 _QUERY_BUDGET_MS = 1000  # per solver query; check's default is 5000
-_PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
 
 def _gate_config(loaded: LoadedFile) -> Config | None:
@@ -95,27 +94,11 @@ def cache_dir() -> Path | None:
         return None
 
 
-def _code_fingerprint() -> list[tuple[str, int, int]]:
-    """(file, size, modification time) of every module of the package and of z3's (found
-    without importing it): a changed linter, checker or engine, or another z3, gives another key."""
-    found = []
-    for folder, _, names in os.walk(_PACKAGE_DIR):
-        for name in names:
-            if name.endswith((".py", ".bin", ".lark")):
-                status = os.stat(os.path.join(folder, name))
-                found.append((os.path.relpath(os.path.join(folder, name), _PACKAGE_DIR), status.st_size,
-                              status.st_mtime_ns))
-    solver = importlib.util.find_spec("z3")
-    if solver is not None and solver.origin is not None:
-        status = os.stat(solver.origin)
-        found.append((solver.origin, status.st_size, status.st_mtime_ns))
-    return sorted(found)
-
-
 def _cache_key(loaded: LoadedFile, gate: Config) -> str:
     # the grammar: in a source checkout it lies outside the package folder
     grammar = hashlib.sha256(grammar_text().encode("utf-8")).hexdigest()
-    identity = [__version__, list(sys.version_info[:3]), _code_fingerprint(), grammar, loaded.source.path,
+    # a changed linter, checker or engine, or another z3, gives another key
+    identity = [__version__, list(sys.version_info[:3]), code_fingerprint("z3"), grammar, loaded.source.path,
                 loaded.source.text, repr(gate)]
     return hashlib.sha256(json.dumps(identity).encode("utf-8")).hexdigest()
 
