@@ -70,6 +70,27 @@ class LintContext:
             return SAT
         return self.solver.ask(*constraints).status
 
+    def possible_in_route(self, stage: str, entries: Sequence[int]) -> str:
+        """Whether a valid lead ends in `stage` with the route entries `entries` (indices into
+        its route) all matching. On a large ruleset (see `reach_stages`) known leads, then a
+        climb and pinned solves (`KnownLeads.search`) come before the full solve, whose time
+        on these questions is heavy-tailed (over the 5 s budget for some at 600 rules); on a
+        small one, `possible`."""
+        route = self.model.routes[stage]
+        conditions = [route.entries[i].condition for i in entries]
+        query = (self.encoding.ends_in(stage), *(self.encoding.cond(c).true for c in conditions if c is not None))
+        cost = self.entries_cost(stage, entries)
+        if cost is None:
+            return self.possible(*query)
+
+        def claim(t: Outcome) -> str | None:
+            if t.record["stage"] != stage:
+                return "elsewhere"
+            truths = t.routes.get(stage, ())
+            return None if all(i < len(truths) and truths[i] is True for i in entries) else "unmatched"
+
+        return self.search(claim, query, cost=cost)[0]
+
     def witness_for(self, answer: Answer, constraints: Sequence[z3.BoolRef]) -> Witness | None:
         return self.solver.witness_for(answer, constraints)
 

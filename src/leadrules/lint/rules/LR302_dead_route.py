@@ -38,7 +38,6 @@ class DeadRoute:
     severity: ClassVar[Severity] = Severity.ERROR
 
     def run(self, ctx: LintContext) -> None:
-        enc = ctx.encoding
         for route in ctx.model.routes.values():
             if stage_status(ctx, route.stage) == UNSAT:
                 continue  # the stage itself is reported (LR101/LR103)
@@ -49,13 +48,12 @@ class DeadRoute:
                     ctx.incomplete(f"route entry to '{entry.target}'", entry.span)
                 if status != UNSAT:
                     continue
-                alone = ctx.possible(enc.ends_in(route.stage), enc.cond(entry.condition).true)
+                alone = ctx.possible_in_route(route.stage, (index,))
                 if alone == UNSAT:
                     why = f"its condition never holds for a lead in '{route.stage}'"
                 else:
-                    shadows = [e.target for e in route.entries[:index] if e.condition is not None and ctx.possible(
-                        enc.ends_in(route.stage), enc.cond(e.condition).true, enc.cond(entry.condition).true
-                    ) != UNSAT]
+                    shadows = [e.target for earlier, e in enumerate(route.entries[:index]) if e.condition is not None
+                               and ctx.possible_in_route(route.stage, (earlier, index)) != UNSAT]
                     why = "every lead it matches is already routed to " + ", ".join(f"'{t}'" for t in shadows)
                 ctx.report(self.code, f"route entry to '{entry.target}' is never selected: {why}", entry.span,
                            hint="move it above the entry that shadows it, or delete it")
