@@ -111,6 +111,9 @@ def test_fast_path_gives_what_the_general_path_gives(model: CheckedModel, visits
     general = validator.check(lead, 2)
     assert validator(lead, 2) == general
     fast = _fast(validator, lead, 2)
+    # the fast path that hands the values on as arguments accepts the same leads, with the same values
+    handed = validator.fast_run(lead, 2, None, lambda lead_id, *rest: (lead_id, rest))
+    assert handed == (None if fast is None else (fast.id, (*fast.values, fast.events, None)))
     if fast is not None:
         assert (fast, None) == general
     elif general[0] is not None:

@@ -118,7 +118,7 @@ class Evaluator:
                 gc.disable()
             try:
                 chunk, more, failure = self._take(numbered, as_of, as_of_field)
-                results, bug = self._run_chunk(chunk)
+                results, bug = self._run_chunk(chunk, as_of)
             finally:
                 if paused:
                     gc.enable()
@@ -130,8 +130,10 @@ class Evaluator:
 
     def _take(self, numbered: Iterator[tuple[int, Any]], as_of: dt.datetime | None, as_of_field: str | None,
               ) -> tuple[list[Any], bool, Exception | None]:
-        """Up to `_CHUNK` leads validated: each a finished (error) record or the arguments of
-        `run`; whether leads may remain; the exception `leads` raised, if it did."""
+        """Up to `_CHUNK` leads validated: each a finished (error) record, the arguments of
+        `run`, or (without `as_of_field`) a plain dict lead with its record number, which
+        `_run_chunk` validates and evaluates in one step; whether leads may remain; the
+        exception `leads` raised, if it did."""
         fast = self._validate.fast
         validate = self._validate
         model = self.model
@@ -141,6 +143,11 @@ class Evaluator:
             for record, lead in numbered:
                 cls = lead.__class__
                 if cls is dict:
+                    if as_of_field is None:
+                        append((lead, record))
+                        if len(chunk) == _CHUNK:
+                            return chunk, True, None
+                        continue
                     valid = fast(lead, record)
                 elif cls is CheckedCsvRecord and as_of_field is None and lead.checked_for is model:
                     # a CSV record the reader already checked: its values as validation gives them
@@ -174,16 +181,38 @@ class Evaluator:
             return chunk, False, exc
         return chunk, False, None
 
-    def _run_chunk(self, chunk: list[Any]) -> tuple[list[dict[str, Any]], InternalError | None]:
+    def _run_chunk(self, chunk: list[Any], as_of: dt.datetime | None,
+                   ) -> tuple[list[dict[str, Any]], InternalError | None]:
         """The records of a chunk from `_take`, evaluated in the exact context; the failure of
-        the generated code, located, after the records before it."""
+        the generated code, located, after the records before it. A plain dict lead goes
+        through the validator's fast path straight into `evaluate_fields` (the fast path's
+        checks read no decimal context); one it does not accept is validated in the caller's
+        context, as `_take` does."""
         run = self._run
+        fast_run = self._validate.fast_run
+        run_fields = self._module.evaluate_fields
         results: list[dict[str, Any]] = []
+        append = results.append
         caller_context = decimal.getcontext()
-        decimal.setcontext(exact_context())
+        exact = exact_context()
+        decimal.setcontext(exact)
         try:
             for entry in chunk:
-                results.append(entry if entry.__class__ is dict else run(*entry))
+                if entry.__class__ is dict:
+                    append(entry)
+                elif len(entry) == 2:
+                    lead, record = entry
+                    out = fast_run(lead, record, as_of, run_fields)
+                    if out is None:
+                        decimal.setcontext(caller_context)
+                        try:
+                            valid, error = self._validate(lead, record)
+                        finally:
+                            decimal.setcontext(exact)
+                        out = error if valid is None else run(valid.id, valid.values, valid.events, as_of)
+                    append(out)
+                else:
+                    append(run(*entry))
         except _BUG_TYPES as exc:
             bug = self._located(exc)
             bug.__cause__ = exc

@@ -1,11 +1,13 @@
 """Code generation: a lowered plan (`leadrules.ir`) → the Python source of one evaluator module.
 
 The module defines `build(K)`, which unpacks the constant tuple `K` into closure variables
-(`k0`, `k1`, ...) and returns two functions over a validated lead:
+(`k0`, `k1`, ...) and returns three functions over a validated lead:
 
 - `evaluate(lead_id, values, events, as_of)` → the output record (section 5 of the spec);
 - `trace(lead_id, values, events, as_of)` → a `runtime.Trace`: the same record plus everything
-  `explain` shows.
+  `explain` shows;
+- `evaluate_fields(lead_id, v0, v1, ..., events, as_of)` → what `evaluate` gives, the values
+  passed one by one.
 
 Everything that comes from the rule file (names, labels, numbers, lists, dates) enters through
 `K`; the source only holds identifiers generated here (`v3` a field, `s0` a score, `n2` an event
@@ -385,10 +387,10 @@ class _Generator:
         out(0, "def build(K):")
         constants_line = len(out.lines)
         out(1, "")  # constant unpacking, filled in below
-        for trace in (False, True):
+        for trace, fields_as_arguments in ((False, False), (True, False), (False, True)):
             self.exprs.temp = 0
-            self._function(out, trace)
-        out(1, "return evaluate, trace")
+            self._function(out, trace, fields_as_arguments)
+        out(1, "return evaluate, trace, evaluate_fields")
         names = ", ".join(f"k{i}" for i in range(len(self.pool.values)))
         out.lines[constants_line] = f"    ({names},) = K" if self.pool.values else "    pass"
         plan = self.plan
@@ -402,12 +404,17 @@ class _Generator:
                         for rule in plan.scores[name].rules),
         )
 
-    def _function(self, out: _Emitter, trace: bool) -> None:
+    def _function(self, out: _Emitter, trace: bool, fields_as_arguments: bool = False) -> None:
         plan, code = self.plan, self.exprs.code
         funnel = plan.funnel
         out(1, "")
-        out(1, f"def {'trace' if trace else 'evaluate'}(lead_id, values, events, as_of):")
-        if plan.fields:
+        if fields_as_arguments:
+            # `evaluate` taking the values as arguments: a caller that has them in locals (the
+            # validator's fast path) passes them without building the tuple `evaluate` unpacks
+            out(1, f"def evaluate_fields(lead_id, {''.join(f'v{i}, ' for i in range(len(plan.fields)))}events, as_of):")
+        else:
+            out(1, f"def {'trace' if trace else 'evaluate'}(lead_id, values, events, as_of):")
+        if plan.fields and not fields_as_arguments:
             out(2, f"({', '.join(f'v{i}' for i in range(len(plan.fields)))},) = values")
         for name in plan.email_fields:
             i = self.field_index[name]

@@ -21,14 +21,16 @@ _CACHE_SIZE = 16
 class CompiledModule:
     """The generated functions of one model, with the generated module they came from."""
 
-    __slots__ = ("generated", "filename", "evaluate", "trace")
+    __slots__ = ("generated", "filename", "evaluate", "trace", "evaluate_fields")
 
     def __init__(self, generated: GeneratedModule, filename: str,
-                 evaluate: Callable[..., dict[str, Any]], trace: Callable[..., Trace]) -> None:
+                 evaluate: Callable[..., dict[str, Any]], trace: Callable[..., Trace],
+                 evaluate_fields: Callable[..., dict[str, Any]]) -> None:
         self.generated = generated
         self.filename = filename
         self.evaluate = evaluate
         self.trace = trace
+        self.evaluate_fields = evaluate_fields
 
 
 def load_module(model: m.CheckedModel) -> CompiledModule:
@@ -43,8 +45,8 @@ def load_module(model: m.CheckedModel) -> CompiledModule:
     code = compile(generated.source, filename, "exec")
     namespace: dict[str, Any] = {"__name__": "leadrules_generated"}
     exec(code, namespace)  # our own generated module, compiled once per model
-    evaluate, trace = namespace["build"](generated.constants)
-    compiled = CompiledModule(generated, filename, evaluate, trace)
+    evaluate, trace, evaluate_fields = namespace["build"](generated.constants)
+    compiled = CompiledModule(generated, filename, evaluate, trace, evaluate_fields)
     _CACHE[key] = (model, compiled)
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
