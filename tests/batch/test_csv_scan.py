@@ -1,18 +1,19 @@
-"""The CSV pre-scan (`batch.input._checked_csv_header`) reads blocks of whole lines; it must
-decide exactly as a line-by-line scan: a space beside a quote, or bytes that are not UTF-8,
-send the file to the Python readers."""
+"""The CSV pre-scan (`batch.input._checked_csv_header`, `_check_csv_bytes`) reads raw blocks;
+it must decide exactly as a line-by-line scan, wherever the blocks are cut: a space beside a
+quote, or bytes that are not UTF-8, send the file to the Python readers."""
 
 from __future__ import annotations
 
 import io
 import re
+import tempfile
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from leadrules.batch.input import PythonReads, _checked_csv_header, _line_blocks
+from leadrules.batch.input import PythonReads, _check_csv_bytes, _checked_csv_header
 from leadrules.io.leads import DEFAULT_CSV
 
 PIECES = [b" ", b'"', b",", b"\n", b"\r", b"a", b"1", "é".encode(), b"\xff", b"\xc3", b";"]
@@ -52,13 +53,20 @@ def test_block_scan_decides_as_the_line_scan(tmp_path_factory: pytest.TempPathFa
     assert (found is None) == (expected is None), (data, found, expected)
 
 
-@pytest.mark.parametrize("size", [1, 2, 3, 7, 1 << 20])
-def test_line_blocks_end_at_line_ends_and_keep_every_byte(size: int) -> None:
-    data = b"id,a\nL1,x\r\n\nL2,\"y\nz\"\nlast"
-    blocks = list(_line_blocks(io.BytesIO(data), size))
-    assert b"".join(blocks) == data
-    assert all(block.endswith(b"\n") for block in blocks[:-1])
-    assert blocks[-1] == b"last"
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=40), st.integers(min_value=1, max_value=7))
+def test_small_blocks_decide_as_the_line_scan(pieces: list[bytes], size: int) -> None:
+    # blocks of 1 to 7 bytes: a quote, a space or a UTF-8 sequence split between two blocks
+    data = b"".join(pieces)
+    with tempfile.TemporaryFile() as stream:
+        stream.write(data)
+        stream.seek(0)
+        try:
+            _check_csv_bytes(stream, b",", size)
+            found = None
+        except PythonReads as exc:
+            found = str(exc)
+    assert (found is None) == (_line_by_line(data, b",") is None), (data, size, found)
 
 
 def test_a_long_file_with_one_spaced_quote_near_the_end_is_found(tmp_path: Path) -> None:

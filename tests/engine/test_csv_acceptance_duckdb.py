@@ -4,8 +4,6 @@ Python engine, and the records both engines write the same."""
 
 from __future__ import annotations
 
-import re
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,7 +13,6 @@ from hypothesis import strategies as st
 from intake_helpers import duckdb_engine_text, python_engine_text
 
 from leadrules.batch import run_detailed
-from leadrules.batch.input import PythonReads, _check_csv_bytes
 from leadrules.workspace import load_file
 
 RULES = """\
@@ -111,35 +108,3 @@ def test_random_cells_give_the_python_engines_records(model: object, tmp_path: P
     rows = [f"r{index}," + ",".join(row) + ",gold," for index, row in enumerate(cells)]
     python_text, duckdb_text, _ = _run(model, tmp_path, rows)
     assert duckdb_text == python_text
-
-
-def _reference_verdict(data: bytes) -> str | None:
-    """What the scan must say, line by line: a space beside a quote that opens or closes a
-    cell, or a line that is not UTF-8."""
-    for line in data.split(b"\n"):
-        if re.search(b'(?:^|,) +"|" +(?:,|\r|$)', line):
-            return "a space beside a quote"
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return "not UTF-8"
-    return None
-
-
-@settings(max_examples=300, deadline=None)
-@given(data=st.lists(st.sampled_from([b" ", b'"', b",", b"\n", b"\r", b"a", b"\xc3\xa9", b"\xc3", b"\xa9", b"\xe2\x82\xac"]),
-                     max_size=40).map(b"".join),
-       size=st.integers(min_value=1, max_value=7))
-def test_byte_scan_finds_what_a_line_by_line_check_finds(data: bytes, size: int) -> None:
-    # blocks of 1 to 7 bytes: a quote, a space or a UTF-8 sequence split between two blocks
-    with tempfile.TemporaryFile() as stream:
-        stream.write(data)
-        stream.seek(0)
-        try:
-            _check_csv_bytes(stream, b",", size=size)
-            verdict = None
-        except PythonReads as exc:
-            verdict = str(exc)
-    expected = _reference_verdict(data)
-    # both problems in one file: either may be named first
-    assert verdict == expected or (verdict is not None and expected is not None)
