@@ -121,6 +121,20 @@ class LintContext:
 
         return cost
 
+    def skip_cost(self, stage: str, previous: str) -> Cost | None:
+        """For a large ruleset (see `reach_stages`): how far a lead is from ending in `stage`
+        with the criterion of `previous` not true (a stage skip, LR102), for a climb before
+        the full solve; None for a small ruleset."""
+        if not self._climbs():
+            return None
+        in_stage = _stage_cost(self.model, stage)
+
+        def cost(t: Outcome) -> tuple[Decimal, ...]:
+            disqualified, *rest = in_stage(t)
+            return (disqualified, Decimal(t.criteria.get(previous) is True), *rest)
+
+        return cost
+
     def _climbs(self) -> bool:
         return sum(len(score.rules) for score in self.model.scores.values()) >= _CLIMB_RULES
 

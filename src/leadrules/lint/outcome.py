@@ -72,6 +72,14 @@ class Outcome:
         """Per routed stage: truth of each conditional entry, in order."""
         return {} if self.traced is None else dict(zip(self.module.routes, self.traced.routes, strict=True))
 
+    @cached_property
+    def fired(self) -> tuple[tuple[str, int], ...]:
+        """(score, rule index) of each scoring rule that fired, read off the trace."""
+        if self.traced is None:
+            return ()
+        return tuple((score, index) for (score, index, _), (fired, _) in zip(
+            self.module.rules, self.traced.rule_points, strict=True) if fired)
+
     @property
     def rules(self) -> dict[tuple[str, int], tuple[bool, Decimal]]:
         """(score, rule index) → (fired, points added)."""

@@ -61,7 +61,7 @@ class StageSkip:
                 return None
 
             query = (enc.ends_in(stage), z3.Not(enc.cond(before.condition).true))
-            status, witness = ctx.search(claim, query)
+            status, witness = ctx.search(claim, query, cost=ctx.skip_cost(stage, previous))
             if status == UNKNOWN:
                 ctx.incomplete(f"stage skip into '{stage}'", criterion.span)
             if status != SAT:

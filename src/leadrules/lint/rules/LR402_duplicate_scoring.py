@@ -74,7 +74,7 @@ def _fired_masks(ctx: LintContext, score: str, count: int) -> list[int]:
     """Per rule of the score, a bit per known lead: did the rule fire for it."""
     masks = [0] * count
     for bit, outcome in enumerate(ctx.known):
-        for trace in outcome.explanation.rules:
-            if trace.score == score and trace.fired:
-                masks[trace.index] |= 1 << bit
+        for name, index in outcome.fired:
+            if name == score:
+                masks[index] |= 1 << bit
     return masks
