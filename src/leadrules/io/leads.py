@@ -890,7 +890,14 @@ def _cell(value: Any) -> str:
 _FLAG_CELLS = {True: "true", False: "false"}
 
 
-def _cells_of(scores: list[str], bands: list[str]) -> Callable[[dict[str, Any]], list[str]]:
+def _line_of(scores: list[str], bands: list[str]) -> Callable[[dict[str, Any]], str]:
+    """The cells of `_cells_of` joined with commas, with the line break: the line the writer
+    writes when no cell needs quoting (a generated f-string, no list of cells)."""
+    line: Callable[[dict[str, Any]], str] = _cells_of(scores, bands, as_line=True)  # type: ignore[assignment]
+    return line
+
+
+def _cells_of(scores: list[str], bands: list[str], as_line: bool = False) -> Callable[[dict[str, Any]], list[str]]:
     """The cells of an output record (not an error record) in the columns of `csv_columns`
     (without `crm` and `explain`), `_cell` of each value: a function generated for the score
     and band names (they enter only as constants), whose line per column tests first for the
@@ -923,8 +930,12 @@ def _cells_of(scores: list[str], bands: list[str]) -> Callable[[dict[str, Any]],
     lines = ["def build(K):", "    (cell, flags, " + "".join(f"k{i}, " for i in range(2, len(constants))) + ") = K",
              "    def cells(record):", '        scores = record["scores"]', '        bands = record["bands"]']
     lines += [f"        a{index} = {source}" for index, (source, _) in enumerate(columns)]
-    lines += ["        return [" + "".join(f"{shown(f'a{index}')}, " for index, (_, shown) in enumerate(columns))
-              + "'']", "    return cells"]
+    if as_line:
+        lines += ['        return f"' + "".join(f"{{({shown(f'a{index}')})}}," for index, (_, shown) in enumerate(columns))
+                  + '\\n"', "    return cells"]
+    else:
+        lines += ["        return [" + "".join(f"{shown(f'a{index}')}, " for index, (_, shown) in enumerate(columns))
+                  + "'']", "    return cells"]
     namespace: dict[str, Any] = {}
     exec(compile("\n".join(lines) + "\n", "<leadrules csv cells>", "exec"), namespace)  # generated above, per model
     built: Callable[[dict[str, Any]], list[str]] = namespace["build"](tuple(constants))
@@ -942,10 +953,19 @@ class CsvWriter:
         self.explain = explain
         self.crm = model.crm_output
         self.cells = _cells_of(self.scores, self.bands)
+        # the whole line at once, for the usual record (no crm or explain column)
+        self.line = _line_of(self.scores, self.bands) if self.crm is None and not explain else None
+        self.separators = len(csv_columns(model, explain)) - 1
         self.writer.writerow(csv_columns(model, explain))
 
     def write(self, record: dict[str, Any]) -> None:
         error = record.get("error")
+        if error is None and self.line is not None:
+            text = self.line(record)
+            if text.count(",") == self.separators and '"' not in text and text.count("\n") == 1 and "\r" not in text:
+                # no cell holds a comma, quote or line break: what the csv module writes
+                self.write_text(text)
+                return
         if error is not None:
             row = [_cell(record.get("id"))] + [""] * (5 + len(self.scores) + len(self.bands)) + [error["message"]]
         else:
