@@ -70,10 +70,15 @@ class SlicedSolver:
         """Ids of the uninterpreted constants in a term (memoised; terms are kept alive)."""
         memo = self._var_memo
         found: set[int] = set()
+        # a score's definition repeats its conditions' subterms (a DAG): each is walked once
+        seen: set[int] = set()
         stack = [term]
         while stack:
             t = stack.pop()
             key = t.get_id()
+            if key in seen:
+                continue
+            seen.add(key)
             cached = memo.get(key)
             if cached is not None:
                 found |= cached[1]
