@@ -1,17 +1,23 @@
 """Lint time on generated rulesets of 150, 300, 450 and 600 rules (scores, routes, stages).
 
-Run: .venv/bin/python benchmarks/bench_lint.py [--rounds R] [SIZES...]
+Run: .venv/bin/python benchmarks/bench_lint.py [--rounds R] [--against SRC] [SIZES...]
 Each size is linted in a fresh process (z3's state carries over between runs in one process),
 sizes interleaved over the rounds. Prints per size the median wall and CPU seconds, the
 findings (LR900: questions the solver left open within its time budget), and the growth
 exponent k of t ~ n^k from the previous size: log(t2/t1) / log(n2/n1), on CPU seconds,
 which a loaded machine distorts less than wall time.
+
+With `--against SRC` (the `src` folder of another revision, e.g. from `git archive REV src
+grammar`, with `grammar/leadrules.lark` copied to `SRC/leadrules/grammar/`), each size is also
+linted by that revision, in the same rounds just before this one (same generated rulesets),
+and the line ends with its median CPU seconds, LR900 count and the ratio.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 import random
 import statistics
 import subprocess
@@ -101,9 +107,13 @@ def lint_once(size: int) -> dict[str, float]:
             "incomplete": sum(1 for d in findings if d.code == "LR900")}
 
 
-def _fresh(size: int) -> dict[str, float]:
+def _fresh(size: int, src: str | None = None) -> dict[str, float]:
+    """One lint in a fresh process; with `src`, by the revision whose sources are there."""
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = src
     out = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--one", str(size)],
-                         capture_output=True, text=True, check=True)
+                         capture_output=True, text=True, check=True, env=env)
     result: dict[str, float] = json.loads(out.stdout)
     return result
 
@@ -112,13 +122,20 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["--one"]:
         print(json.dumps(lint_once(int(argv[1]))))
         return 0
-    rounds = 1
-    if argv[:1] == ["--rounds"]:
-        rounds, argv = int(argv[1]), argv[2:]
+    rounds, against = 1, None
+    while argv[:1] in (["--rounds"], ["--against"]):
+        if argv[0] == "--rounds":
+            rounds = int(argv[1])
+        else:
+            against = str(Path(argv[1]).resolve())
+        argv = argv[2:]
     sizes = [int(a) for a in argv] or [150, 300, 450, 600]
     runs: dict[int, list[dict[str, float]]] = {size: [] for size in sizes}
+    base: dict[int, list[dict[str, float]]] = {size: [] for size in sizes}
     for _ in range(rounds):
         for size in sizes:
+            if against is not None:
+                base[size].append(_fresh(size, against))
             runs[size].append(_fresh(size))
     previous: tuple[int, float] | None = None
     for size in sizes:
@@ -128,8 +145,13 @@ def main(argv: list[str]) -> int:
         growth = ""
         if previous is not None and previous[1] > 0 and cpu > 0:
             growth = f", growth n^{math.log(cpu / previous[1]) / math.log(size / previous[0]):.1f} from {previous[0]}"
+        compared = ""
+        if base[size]:
+            before = statistics.median(r["cpu"] for r in base[size])
+            compared = (f"; against: {before:.2f} s CPU ({int(base[size][-1]['incomplete'])} LR900), "
+                        f"{before / cpu:.1f}x")
         print(f"{size:4d} rules: {int(last['findings']):4d} findings ({int(last['incomplete'])} LR900), "
-              f"{wall:7.2f} s wall, {cpu:7.2f} s CPU{growth}", flush=True)
+              f"{wall:7.2f} s wall, {cpu:7.2f} s CPU{growth}{compared}", flush=True)
         previous = (size, cpu)
     return 0
 
