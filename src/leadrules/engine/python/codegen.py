@@ -417,11 +417,16 @@ class _Generator:
         if plan.fields and not fields_as_arguments:
             out(2, f"({', '.join(f'v{i}' for i in range(len(plan.fields)))},) = values")
         for name in plan.email_fields:
+            # runtime.email_domain written out (a call per lead and field saved): the part
+            # after the last '@', lower-cased; None without an '@'
             i = self.field_index[name]
             if plan.fields[i].optional:
-                out(2, f"d{i} = None if v{i} is None else email_domain(v{i})")
+                out(2, f"d{i} = None if v{i} is None else v{i}.rpartition('@')")
+                out(2, f"if d{i} is not None:")
+                out(3, f"d{i} = d{i}[2].lower() if d{i}[1] else None")
             else:
-                out(2, f"d{i} = email_domain(v{i})")
+                out(2, f"d{i} = v{i}.rpartition('@')")
+                out(2, f"d{i} = d{i}[2].lower() if d{i}[1] else None")
         self._events(out)
         if trace:
             out(2, "RT = []")
