@@ -89,3 +89,20 @@ def test_all_lines_together_keep_their_order(model, tmp_path: Path) -> None:  # 
 ])
 def test_line_ends_and_byte_order_mark(model, tmp_path: Path, content: bytes) -> None:  # type: ignore[no-untyped-def]
     _agree(model, tmp_path, content)
+
+
+def test_all_lines_one_after_another_keep_their_order(model, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # no blank line: records are numbered by their line, and the lines whose events SQL cannot
+    # vouch for are found by that number
+    bad_event = '{"id": "q", "email": "a@b.com", "employees": 60, "events": [{"type": "visit", "at": "2026-13-01"}]}'
+    lines = [line for line, _ in LINES] + [bad_event]
+    content = "\n".join(lines) + "\n"
+    assert _agree(model, tmp_path, content.encode("utf-8")) == sum(1 for _, plain in LINES if not plain) + 1
+
+
+def test_a_line_longer_than_duckdbs_line_reader_takes(model, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # DuckDB's line reader stops at a line over its size limit (2 MB); the lines are then split
+    # from the whole text, and SQL still takes every plain record
+    long_line = '{"id": "long", "email": "a@b.com", "employees": 60, "note": "' + "x" * 3_000_000 + '"}'
+    content = "\n".join([PLAIN, long_line, PLAIN]) + "\n"
+    assert _agree(model, tmp_path, content.encode("utf-8")) == 0

@@ -16,17 +16,17 @@ import duckdb
 from sqlglot import exp
 
 from leadrules import model as m
-from leadrules.batch.input import CSV_CELLS, LoadedLeads, number_text_column
-from leadrules.batch.sqlparts import col, concat, create, fn, lit, matches, num, sql
+from leadrules.batch.input import CSV_CELLS, JSONL_CELLS, LoadedLeads, number_text_column
+from leadrules.batch.sqlparts import col, concat, count_rows, create, fn, lit, matches, num, sql
 from leadrules.engine.sql.build import DECIMAL_TYPE
 from leadrules.fieldkinds import KINDS
 from leadrules.jsontext import LINE_BREAK_ESCAPES, dumps
 from leadrules.values import PLAIN_TIMESTAMP_PATTERN
 
-__all__ = ["accept_records"]
+__all__ = ["accept_records", "release_checked"]
 
-# the stored rows of a CSV file's lr_checked (a view numbering them)
-_CSV_CHECKED_ROWS = "lr_checked_rows"
+# the stored rows of a CSV or JSON Lines file read once (lr_checked is a view numbering them)
+_CHECKED_ROWS = "lr_checked_rows"
 # Plain spellings the SQL side accepts on its own (anything else goes to the Python engine).
 _STAMP = f"^{PLAIN_TIMESTAMP_PATTERN}$"  # the usual spelling: a subset of the one timestamp grammar
 _DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
@@ -75,9 +75,9 @@ class _Acceptance:
         with strings that need no escapes (the usual case): one transform of the whole list."""
         pairs = exp.select(
             exp.column("lr_record"),
-            exp.alias_(exp.func("json_transform", _member("events"), lit(dumps([{"type": "VARCHAR", "at": "VARCHAR"}]))),
+            exp.alias_(exp.func("json_transform", self._events_json(), lit(dumps([{"type": "VARCHAR", "at": "VARCHAR"}]))),
                        "lr_list"),
-        ).from_("lr_raw").where(matches(_member("events"), _PLAIN_EVENTS))
+        ).from_(self._events_table()).where(matches(self._events_json(), _PLAIN_EVENTS))
         items = exp.select(
             exp.column("lr_record"),
             exp.alias_(exp.Unnest(expressions=[exp.column("lr_list")]), "lr_pair"),
@@ -92,6 +92,15 @@ class _Acceptance:
             exp.column("lr_record"), exp.alias_(num(0), "lr_source"), exp.column("lr_order"),
             exp.alias_(event_type, "lr_type"), exp.alias_(at, "lr_at"), exp.alias_(verdict, "lr_ok"),
         ).from_(items.subquery("lr_items"))
+
+    def _events_json(self) -> exp.Expr:
+        """The JSON text of a JSON Lines record's `events` member, in `_events_table()`."""
+        return exp.column("lr_events") if self.leads.lines_read_once else _member("events")
+
+    def _events_table(self) -> str:
+        """The table of JSON Lines records with their `events`: lr_checked when the lines were
+        read once (it keeps the member), else lr_raw."""
+        return "lr_checked" if self.leads.lines_read_once else "lr_raw"
 
     def _raw_value(self, name: str) -> tuple[exp.Expr, exp.Expr | None]:
         """(value, JSON type or None) of a raw field, per input kind."""
@@ -108,6 +117,8 @@ class _Acceptance:
         accepted records' declared events."""
         if self.leads.kind == "csv":
             self._create_csv_checked()
+        elif self.leads.lines_read_once:
+            self._create_jsonl_checked()
         else:
             self._create_checked()
         self._events()
@@ -115,11 +126,20 @@ class _Acceptance:
         bad_events = exp.select(exp.column("lr_record")).from_("lr_event_checks").where(
             exp.not_(exp.column("lr_ok"))
         )
+        update: exp.Expr
         if self.leads.kind == "csv":
             # lr_checked is a view numbering lr_checked_rows by rowid
             update = exp.update(
-                _CSV_CHECKED_ROWS, {"lr_accepted": exp.false()},
+                _CHECKED_ROWS, {"lr_accepted": exp.false()},
                 where=exp.Add(this=exp.column("rowid"), expression=num(1)).isin(query=bad_events),
+            )
+        elif self.leads.lines_read_once and not self._renumbered():
+            # lr_checked is a view of the non-blank lines of lr_checked_rows, numbered by rowid
+            physical = exp.select(exp.column("lr_physical")).from_("lr_checked").where(
+                exp.column("lr_record").isin(query=bad_events))
+            update = exp.update(
+                _CHECKED_ROWS, {"lr_accepted": exp.false()},
+                where=exp.Add(this=exp.column("rowid"), expression=num(1)).isin(query=physical),
             )
         else:
             update = exp.update(
@@ -127,6 +147,60 @@ class _Acceptance:
                 where=exp.column("lr_record").isin(query=bad_events),
             )
         self.con.execute(sql(update))
+
+    def _renumbered(self) -> bool:
+        """Whether lr_checked of a JSON Lines file read once is a table (records numbered apart
+        from lines: blank lines before the end)."""
+        found = self.con.execute(sql(
+            exp.select(exp.column("table_type")).from_("information_schema.tables")
+            .where(exp.EQ(this=exp.column("table_name"), expression=lit("lr_checked"))))).fetchone()
+        return found is not None and found[0] != "VIEW"
+
+    def _create_jsonl_checked(self) -> None:
+        """lr_checked of a JSON Lines file from one parallel read of its lines (`JSONL_CELLS`:
+        each line checked and parsed once): the checks of `_create_checked` over each parsed
+        line, stored with the line's blankness, its `id` and `events` members, in file order in
+        `lr_checked_rows`; lr_checked numbers the non-blank ones (a view: lines numbered by
+        rowid; a table numbered by a window when blank lines come before the end)."""
+        projections: list[exp.Expr] = [exp.column("lr_blank"), exp.alias_(_member("id"), "lr_id"),
+                                       exp.alias_(_member("events"), "lr_events")]
+        checks: list[exp.Expr] = [exp.not_(exp.column("lr_object").is_(exp.null()))]
+        # the id's check: its JSON text is NULL when SQL cannot print it (any stand-in serves
+        # for the record number, which is not known yet)
+        _, id_json = self._id(_member("id"), lit("0"))
+        checks.append(exp.not_(id_json.is_(exp.null())))
+        for index, (name, fld) in enumerate(self.model.fields.items()):
+            value, accepted = self._field(name, fld)
+            projections.append(exp.alias_(value, f"f{index}"))
+            checks.append(accepted)
+        events_type = exp.func("json_type", _member("events"))
+        checks.append(exp.or_(events_type.is_(exp.null()), events_type.copy().isin(lit("NULL"), lit("ARRAY"))))
+        accepted_all = exp.func("coalesce", exp.and_(*checks), exp.false())
+        projections.append(exp.alias_(accepted_all, "lr_accepted"))
+        self.con.execute(create(_CHECKED_ROWS, exp.select(*projections).from_(JSONL_CELLS)))
+        # lines as the Python reader counts them: a last `\n` ends a line, it does not start one
+        found = self.con.execute(count_rows(_CHECKED_ROWS)).fetchone()
+        part_count = (int(found[0]) if found else 0) + (1 if self.leads.ends_with_newline else 0)
+        physical = exp.Add(this=exp.column("rowid"), expression=num(1))
+        inner_blank = exp.select(exp.Count(this=exp.Star())).from_(_CHECKED_ROWS).where(exp.and_(
+            exp.column("lr_blank"), exp.LT(this=physical.copy(), expression=num(part_count))))
+        found = self.con.execute(sql(inner_blank)).fetchone()
+        renumber = found is not None and found[0] > 0
+        # blank lines before the end: records are numbered apart from lines
+        number = exp.Window(this=exp.RowNumber(), order=exp.Order(expressions=[exp.Ordered(this=exp.column("rowid"))])) \
+            if renumber else physical.copy()
+        numbered = exp.select(
+            exp.alias_(number, "lr_record"), exp.alias_(physical.copy(), "lr_physical"),
+            exp.alias_(exp.LT(this=physical.copy(), expression=num(part_count)), "lr_newline"), exp.Star(),
+        ).from_(_CHECKED_ROWS).where(exp.not_(exp.column("lr_blank")))
+        id_value, id_json = self._id(exp.column("lr_id"), exp.cast(exp.column("lr_record"), "VARCHAR"))
+        fields = [exp.column(f"f{index}") for index in range(len(self.model.fields))]
+        view = exp.select(
+            exp.column("lr_record"), exp.column("lr_physical"), exp.column("lr_newline"),
+            exp.alias_(id_json, "lr_id_json"), exp.alias_(id_value, "lr_key"), *fields,
+            exp.column("lr_accepted"), exp.column("lr_events"),
+        ).from_(numbered.subquery("lr_numbered"))
+        self.con.execute(create("lr_checked", view, kind="TABLE" if renumber else "VIEW"))
 
     def _create_csv_checked(self) -> None:
         """lr_checked of a CSV file, from one parallel read of its cells (`CSV_CELLS`): each
@@ -153,10 +227,10 @@ class _Acceptance:
         accepted_all = exp.func("coalesce", exp.and_(*checks) if checks else exp.true(), exp.false())
         projections.append(exp.alias_(accepted_all, "lr_accepted"))
         cells = exp.select(*converted or [exp.alias_(exp.true(), "lr_row")]).from_(CSV_CELLS).subquery("lr_cells")
-        self.con.execute(create(_CSV_CHECKED_ROWS, exp.select(*projections).from_(cells)))
+        self.con.execute(create(_CHECKED_ROWS, exp.select(*projections).from_(cells)))
         numbered = exp.select(
             exp.alias_(exp.Add(this=exp.column("rowid"), expression=num(1)), "lr_record"), exp.Star(),
-        ).from_(_CSV_CHECKED_ROWS)
+        ).from_(_CHECKED_ROWS)
         id_value, id_json = self._id()
         fields = [exp.column(f"f{index}") for index in range(len(self.model.fields))]
         view = exp.select(
@@ -240,12 +314,14 @@ class _Acceptance:
         select = exp.select(*projections).from_("lr_raw")
         self.con.execute(create("lr_checked", select))
 
-    def _id(self) -> tuple[exp.Expr, exp.Expr]:
-        """(key text for --events, JSON text of the output id); id JSON NULL = not accepted."""
-        record_text = exp.cast(exp.column("lr_record"), "VARCHAR")
+    def _id(self, member: exp.Expr | None = None, record_text: exp.Expr | None = None) -> tuple[exp.Expr, exp.Expr]:
+        """(key text for --events, JSON text of the output id); id JSON NULL = not accepted.
+        `member`: the JSON text of a JSON Lines record's `id` (default: from `lr_object`);
+        `record_text`: the record number as text (default: `lr_record`)."""
+        record_text = record_text if record_text is not None else exp.cast(exp.column("lr_record"), "VARCHAR")
         if self.leads.kind == "jsonl":
-            value, json_type = self._raw_value("id")
-            assert json_type is not None
+            value = member if member is not None else _member("id")
+            json_type = exp.func("json_type", value.copy())
             text = exp.func("json_extract_string", value.copy(), lit("$"))
             missing = exp.or_(json_type.is_(exp.null()), exp.EQ(this=json_type.copy(), expression=lit("NULL")))
             plain = exp.and_(exp.EQ(this=json_type.copy(), expression=lit("VARCHAR")), matches(text.copy(), _PLAIN_TEXT))
@@ -386,10 +462,10 @@ class _Acceptance:
             element = exp.column("lr_element")
             listed = exp.select(
                 exp.column("lr_record"),
-                exp.alias_(exp.func("json_extract", _member("events"), lit("$[*]")), "lr_list"),
-            ).from_("lr_raw").where(exp.and_(
-                exp.EQ(this=exp.func("json_type", _member("events")), expression=lit("ARRAY")),
-                exp.not_(matches(_member("events"), _PLAIN_EVENTS)),
+                exp.alias_(exp.func("json_extract", self._events_json(), lit("$[*]")), "lr_list"),
+            ).from_(self._events_table()).where(exp.and_(
+                exp.EQ(this=exp.func("json_type", self._events_json()), expression=lit("ARRAY")),
+                exp.not_(matches(self._events_json(), _PLAIN_EVENTS)),
             ))
             items = exp.select(
                 exp.column("lr_record"),
@@ -478,6 +554,18 @@ def accept_records(con: duckdb.DuckDBPyConnection, model: m.CheckedModel, leads:
     """Tables lr_checked (every record of lr_raw: accepted or not, typed values f0.. when it is),
     lr_event_checks and the view lr_events, over lr_raw and (`with_events_file`) lr_file_events."""
     _Acceptance(con, model, leads, with_events_file).create_tables()
+
+
+def release_checked(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop what `accept_records` created, whichever of its steps it reached."""
+    names = ("lr_events", "lr_event_checks", "lr_checked", _CHECKED_ROWS)
+    kinds = dict(con.execute(sql(
+        exp.select(exp.column("table_name"), exp.column("table_type")).from_("information_schema.tables")
+        .where(exp.column("table_name").isin(*[lit(name) for name in names]))
+    )).fetchall())
+    for name in names:
+        if name in kinds:
+            con.execute(sql(exp.Drop(tables=[exp.to_table(name)], kind="VIEW" if kinds[name] == "VIEW" else "TABLE")))
 
 
 def _scale(type_name: str) -> int:

@@ -45,12 +45,14 @@ from leadrules.io.leads import (
 from leadrules.jsontext import dumps
 
 __all__ = ["LeadsInput", "LoadedLeads", "PythonReads", "input_of", "readable_path", "load_leads",
-           "load_events_file", "raw_records", "release_raw", "number_text_column", "FETCH", "CSV_CELLS"]
+           "load_events_file", "raw_records", "release_raw", "number_text_column", "FETCH", "CSV_CELLS", "JSONL_CELLS"]
 
 # rows fetched from DuckDB at a time when Python reads a result
 FETCH = 50_000
 # the view of a CSV leads file's declared columns (id, events and the fields), as text, unnumbered
 CSV_CELLS = "lr_csv_cells"
+# the view of a JSON Lines file's lines, each checked and parsed (`lr_object`), unnumbered
+JSONL_CELLS = "lr_jsonl_cells"
 _BLANK_LINE = "^[ \\t\\n\\r\\x0b\\x0c]*$"
 # What DuckDB's JSON parser accepts and Python's does not: a comma before a closing bracket,
 # and NaN / Infinity in any case (Python rejects them too, as lead values). Matching inside a
@@ -87,6 +89,10 @@ class LoadedLeads:
     # JSON Lines: whether lr_raw keeps each line's text (`lr_line`); when not, the lines the
     # Python engine needs are read again from the file
     lines_kept: bool = False
+    # JSON Lines: whether the lines are the unnumbered view `JSONL_CELLS`, read once by
+    # `acceptance` (no lr_raw), and whether the file ends with `\n` (how lines are counted)
+    lines_read_once: bool = False
+    ends_with_newline: bool = False
 
 
 class PythonReads(Exception):
@@ -133,14 +139,17 @@ def input_of(path: str, stack: ExitStack) -> LeadsInput | None:
 
 
 def load_leads(con: duckdb.DuckDBPyConnection, model: m.CheckedModel, source: LeadsInput,
-               csv_options: CsvOptions, temp_files: ExitStack) -> LoadedLeads:
+               csv_options: CsvOptions, temp_files: ExitStack, read_lines_once: bool = True) -> LoadedLeads:
     """lr_raw: one row per record, numbered `lr_record` as the Python readers number them; for
-    CSV, the unnumbered view `CSV_CELLS` instead."""
+    CSV, the unnumbered view `CSV_CELLS` instead, and for JSON Lines (unless
+    `read_lines_once` is False: the reader failed on the file that way) `JSONL_CELLS`."""
     path = lit(source.path)
     utf8_options = replace(csv_options, encoding="utf-8")
     if source.kind == "jsonl":
-        if _load_jsonl_streaming(con, model, source.path):
-            return LoadedLeads("jsonl", source.path, source.shown, utf8_options, (), {})
+        ends_with_newline = _load_jsonl_streaming(con, model, source.path) if read_lines_once else None
+        if ends_with_newline is not None:
+            return LoadedLeads("jsonl", source.path, source.shown, utf8_options, (), {},
+                               lines_read_once=True, ends_with_newline=ends_with_newline)
         # the lines first, as a table: the JSON work on them then runs in a plain scan, on
         # every core (a window over the lines would run it on one)
         con.execute(create("lr_lines", _jsonl_lines(path)))
@@ -216,16 +225,17 @@ def _line_ends(path: str) -> bool | None:
     return last == b"\n"
 
 
-def _load_jsonl_streaming(con: duckdb.DuckDBPyConnection, model: m.CheckedModel, path: str) -> bool:
-    """lr_raw of a JSON Lines file read by DuckDB's CSV reader, one line a row (no quoting, a
-    delimiter the file does not hold), in parallel and without keeping the lines: each is
-    checked and parsed as it is read, and only its parsed members stay. False (nothing
-    loaded) when the file has a byte that reader would treat otherwise than the Python reader
-    does, or the reader fails (a line over its size limit, bytes that are not UTF-8): the
-    lines are then split from the whole text instead."""
+def _load_jsonl_streaming(con: duckdb.DuckDBPyConnection, model: m.CheckedModel, path: str) -> bool | None:
+    """The view `JSONL_CELLS` of a JSON Lines file read by DuckDB's CSV reader, one line a row
+    (no quoting, a delimiter the file does not hold), in parallel and without keeping the
+    lines: `acceptance` checks and parses each line as it is read, and stores only its parsed
+    members. Whether the file ends with `\n`; None (nothing loaded) when the file has a byte
+    that reader would treat otherwise than the Python reader does: the lines are then split
+    from the whole text instead, as they are when the reader fails while `acceptance` reads
+    the view (a line over its size limit, bytes that are not UTF-8; see `load_leads`)."""
     ends_with_newline = _line_ends(path)
     if ends_with_newline is None:
-        return False
+        return None
     options = {"columns": exp.Struct(expressions=[exp.PropertyEQ(this=exp.to_identifier("lr_line"),
                                                                  expression=lit("VARCHAR"))]),
                "header": exp.false(), "auto_detect": exp.false(), "delim": lit(_LINE_DELIMITER), "quote": lit(""),
@@ -240,32 +250,12 @@ def _load_jsonl_streaming(con: duckdb.DuckDBPyConnection, model: m.CheckedModel,
         exp.alias_(exp.case().when(exp.not_(blank.copy()), _object_of(model, line)), "lr_object"),
         *_number_texts(model, line),
     ).from_(reader)
-    try:
-        con.execute(create("lr_line_rows", rows))
-    except duckdb.Error:
-        return False
-    # lines as the Python reader counts them: a last `\n` ends a line, it does not start one
-    found = con.execute(count_rows("lr_line_rows")).fetchone()
-    part_count = (int(found[0]) if found else 0) + (1 if ends_with_newline else 0)
-    physical = exp.Add(this=exp.column("rowid"), expression=num(1))
-    inner_blank = exp.select(exp.Count(this=exp.Star())).from_("lr_line_rows").where(exp.and_(
-        exp.column("lr_blank"), exp.LT(this=physical.copy(), expression=num(part_count))))
-    found = con.execute(sql(inner_blank)).fetchone()
-    renumber = found is not None and found[0] > 0
-    # blank lines before the end: records are numbered apart from lines
-    number = exp.Window(this=exp.RowNumber(), order=exp.Order(expressions=[exp.Ordered(this=exp.column("rowid"))])) \
-        if renumber else physical.copy()
-    numbered = exp.select(
-        exp.alias_(number, "lr_record"), exp.alias_(physical.copy(), "lr_physical"),
-        exp.alias_(exp.LT(this=physical.copy(), expression=num(part_count)), "lr_newline"),
-        exp.column("lr_object"), *[exp.column(name) for name in _number_columns(model)],
-    ).from_("lr_line_rows").where(exp.not_(exp.column("lr_blank")))
-    con.execute(create("lr_raw", numbered, kind="TABLE" if renumber else "VIEW"))
-    return True
+    con.execute(create(JSONL_CELLS, rows, kind="VIEW"))
+    return ends_with_newline
 
 
 # what `load_leads` creates, views before the tables under them
-_RAW_TABLES = ("lr_raw", "lr_raw_rows", "lr_line_rows", CSV_CELLS)
+_RAW_TABLES = ("lr_raw", "lr_raw_rows", "lr_line_rows", CSV_CELLS, JSONL_CELLS)
 
 
 def release_raw(con: duckdb.DuckDBPyConnection) -> None:
@@ -408,9 +398,11 @@ def _jsonl_records(con: duckdb.DuckDBPyConnection, leads: LoadedLeads, wanted: s
     exactly as `read_jsonl` parses it (the newline and a first line's BOM included), the
     others None (only their position matters, for `--events` matched by position)."""
     text_column = exp.column("lr_line") if leads.lines_kept else exp.null()
+    # lines read once: lr_checked has each record's line number and whether a `\n` ends it
+    records = "lr_checked" if leads.lines_read_once else "lr_raw"
     select = exp.select(
         exp.column("lr_record"), exp.column("lr_physical"), exp.column("lr_newline"), text_column,
-    ).from_("lr_raw").where(exp.column("lr_record").isin(
+    ).from_(records).where(exp.column("lr_record").isin(
         query=exp.select(exp.column("lr_record")).from_("lr_checked").where(exp.not_(exp.column("lr_accepted")))))
     found = con.execute(sql(select)).fetchall()
     from_file = {} if leads.lines_kept else _lines_of(leads.path, {int(row[1]) for row in found})
@@ -420,7 +412,7 @@ def _jsonl_records(con: duckdb.DuckDBPyConnection, leads: LoadedLeads, wanted: s
         if physical == 1 and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
         lines[int(number)] = raw
-    total = con.execute(count_rows("lr_raw")).fetchone()
+    total = con.execute(count_rows(records)).fetchone()
     for number in range(1, (int(total[0]) if total else 0) + 1):
         raw_line = lines.get(number) if number in wanted else None
         yield None if raw_line is None else parse_json_line(raw_line)

@@ -19,7 +19,7 @@ import duckdb
 from sqlglot import exp
 
 from leadrules import model as m
-from leadrules.batch.acceptance import accept_records
+from leadrules.batch.acceptance import accept_records, release_checked
 from leadrules.batch.input import (
     LoadedLeads,
     PythonReads,
@@ -80,7 +80,17 @@ def run_detailed(model: m.CheckedModel, leads_path: str, events_path: str | None
             leads = load_leads(con, model, source, csv_options, stack)
             if events_path is not None:
                 load_events_file(con, model, events_path, csv_options, stack)
-            accept_records(con, model, leads, events_path is not None)
+            try:
+                accept_records(con, model, leads, events_path is not None)
+            except duckdb.Error:
+                if not leads.lines_read_once:
+                    raise
+                # DuckDB's line reader failed on a JSON Lines file (a line over its size limit,
+                # ...): the lines are split from the whole text instead
+                release_checked(con)
+                release_raw(con)
+                leads = load_leads(con, model, source, csv_options, stack, read_lines_once=False)
+                accept_records(con, model, leads, events_path is not None)
         except (duckdb.Error, PythonReads):
             # DuckDB could not read the file as a whole, or would read it otherwise than the
             # Python readers (encoding, ragged CSV, a quote never closed, ...): the Python
