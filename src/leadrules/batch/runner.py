@@ -131,8 +131,6 @@ def _result_query(model: m.CheckedModel) -> exp.Select:
 def _fallback_records(con: duckdb.DuckDBPyConnection, model: m.CheckedModel, leads: LoadedLeads,
                       events_path: str | None, as_of: dt.datetime, csv_options: CsvOptions) -> dict[int, dict[str, Any]]:
     """Output records of the records SQL did not accept, from the Python engine."""
-    from leadrules.engine.python import compile_model
-
     rows = con.execute(
         sql(exp.select(exp.column("lr_record")).from_("lr_checked").where(exp.not_(exp.column("lr_accepted")))
             .order_by(exp.column("lr_record")))
@@ -140,6 +138,9 @@ def _fallback_records(con: duckdb.DuckDBPyConnection, model: m.CheckedModel, lea
     wanted = {int(r[0]) for r in rows}
     if not wanted:
         return {}
+    # imported only when a record needs it: a run SQL takes whole starts faster without it
+    from leadrules.engine.python import compile_model
+
     evaluator = compile_model(model)
     found: dict[int, dict[str, Any]] = {}
     for number, lead in raw_records(con, model, leads, events_path, csv_options, wanted):
