@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-__all__ = ["Unparsable", "UnreadableRow", "TypedIdRecord"]
+__all__ = ["Unparsable", "UnreadableRow", "TypedIdRecord", "CheckedCsvRecord"]
 
 
 class Unparsable(NamedTuple):
@@ -31,3 +31,16 @@ class TypedIdRecord(dict[str, Any]):
     def __init__(self, values: dict[str, Any], shown_id: str) -> None:
         super().__init__(values)
         self.shown_id = shown_id
+
+
+class CheckedCsvRecord(dict[str, Any]):
+    """A CSV record (its non-empty cells by column, as converted) whose declared fields the
+    reader found valid, by the checks validation makes: `field_values` holds what validation
+    gives for them (declaration order, None = missing), valid for the model `checked_for`
+    only. It has no `events`, and its `id` is text or absent. For any other model, the
+    record is validated as any other dict."""
+
+    __slots__ = ("checked_for", "field_values")
+
+    checked_for: Any
+    field_values: tuple[Any, ...]

@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leadrules.engine.validate import validator_for
-from leadrules.io.checked_records import CheckedCsvRecord
 from leadrules.io.leads import read_csv
 from leadrules.model import CheckedModel
+from leadrules.records import CheckedCsvRecord
 from leadrules.workspace import load_file
 
 RULES = """ruleset "checked" version "1"

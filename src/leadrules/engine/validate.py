@@ -22,9 +22,8 @@ from typing import Any, NamedTuple
 from leadrules import model as m
 from leadrules import values
 from leadrules.fieldkinds import KINDS
-from leadrules.io.checked_records import CheckedCsvRecord
 from leadrules.jsontext import dumps
-from leadrules.records import TypedIdRecord, Unparsable, UnreadableRow
+from leadrules.records import CheckedCsvRecord, TypedIdRecord, Unparsable, UnreadableRow
 from leadrules.values import format_number
 
 __all__ = [

@@ -28,12 +28,11 @@ from typing import IO, Any, NamedTuple
 from leadrules import model as m
 from leadrules.errors import InputError
 from leadrules.fieldkinds import KINDS
-from leadrules.io.checked_records import CheckedCsvRecord
 from leadrules.io.summary import ResultTally
 from leadrules.jsontext import dumps, escape_line_breaks
 from leadrules.output_schema import output_schema
 from leadrules.reading import input_errors_for
-from leadrules.records import TypedIdRecord, Unparsable, UnreadableRow
+from leadrules.records import CheckedCsvRecord, TypedIdRecord, Unparsable, UnreadableRow
 from leadrules.values import format_number, parse_date, parse_timestamp
 
 __all__ = [

@@ -22,7 +22,7 @@ from leadrules.engine.python.load import CompiledModule, load_module
 from leadrules.engine.python.runtime import Trace
 from leadrules.engine.validate import Validator, ValidLead, error_record, parse_lead_timestamp, validator_for
 from leadrules.errors import InternalError
-from leadrules.io.checked_records import CheckedCsvRecord
+from leadrules.records import CheckedCsvRecord
 from leadrules.source import Span
 from leadrules.values import exact_context
 
