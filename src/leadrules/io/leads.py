@@ -378,10 +378,15 @@ def csv_rows(stream: IO[bytes], options: CsvOptions = DEFAULT_CSV) -> Iterator[t
         lines = text.split("\n")
         if text.endswith("\n"):
             lines.pop()
-        for line in lines:
-            number += 1
-            if line:
-                yield number, line.split(delimiter)
+        if "" in lines:  # blank lines: counted, not records
+            for line in lines:
+                number += 1
+                if line:
+                    yield number, line.split(delimiter)
+        else:
+            # the block's rows from C iterators, not a Python loop per row
+            yield from enumerate([line.split(delimiter) for line in lines], number + 1)
+            number += len(lines)
         if not block:
             return
 
@@ -487,6 +492,10 @@ def csv_records(header: list[str], rows: Iterator[tuple[int, list[str] | str]],
     small = frozenset(name for name, fld in model.fields.items() if accepted[name] == "integer" and fld.low is not None
                       and fld.high is not None and 0 <= fld.low and fld.high < len(_SMALL_INTEGER_CELLS))
     build = _record_builder(header, converters, small, _field_checks(model, header, typed_id), model)
+    if not typed_id:
+        for _, row in rows:
+            yield UnreadableRow(row) if row.__class__ is str else build(row)  # type: ignore[arg-type]
+        return
     for _, row in rows:
         if isinstance(row, str):
             yield UnreadableRow(row)
