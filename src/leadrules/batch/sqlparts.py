@@ -1,36 +1,14 @@
 """Small sqlglot builders the batch runner's statements share, and the one way they become
-DuckDB text (`engine.sql.render`). Data (paths, rule strings) only ever enters as literals.
-
-sqlglot is imported on first use: `exp` here stands for `sqlglot.exp` and loads it when one of
-its names is first read, so a module that takes `exp` from here (under `TYPE_CHECKING` it
-imports sqlglot's own) imports sqlglot only when it builds a statement, which a run whose texts
-all come from `batch.sqlcache` never does.
-"""
+DuckDB text (`engine.sql.render`). Data (paths, rule strings) only ever enters as literals."""
 
 from __future__ import annotations
 
-import importlib
-import sys
-from typing import TYPE_CHECKING, Any
+from sqlglot import exp
 
-if TYPE_CHECKING:
-    from sqlglot import exp
-else:
+from leadrules.engine.sql.dialects import Dialect, profile_for
+from leadrules.engine.sql.render import render
 
-    class _OnFirstUse:
-        """A module imported when one of its names is first read."""
-
-        def __init__(self, name: str) -> None:
-            self._name = name
-
-        def __getattr__(self, attribute: str) -> Any:
-            module = sys.modules.get(self._name) or importlib.import_module(self._name)
-            return getattr(module, attribute)
-
-    exp = _OnFirstUse("sqlglot.expressions")
-
-__all__ = ["exp", "lit", "num", "fn", "col", "matches", "sql", "concat", "create", "drop_table", "count_rows",
-           "describe"]
+__all__ = ["lit", "num", "fn", "col", "matches", "sql", "concat", "create", "drop_table", "count_rows", "describe"]
 
 
 def lit(text: str) -> exp.Expr:
@@ -58,9 +36,6 @@ def matches(value: exp.Expr, pattern: str) -> exp.Expr:
 
 
 def sql(tree: exp.Expr) -> str:
-    from leadrules.engine.sql.dialects import Dialect, profile_for
-    from leadrules.engine.sql.render import render
-
     return render(tree, profile_for(Dialect.DUCKDB), pretty=False)
 
 

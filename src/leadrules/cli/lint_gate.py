@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import json
 import os
 import sys
@@ -28,7 +29,6 @@ from pathlib import Path
 import click
 
 from leadrules import __version__
-from leadrules.batch.sqlcache import code_fingerprint
 from leadrules.config import Config
 from leadrules.diagnostics import CODES, Diagnostic, Severity
 from leadrules.errors import LeadrulesError
@@ -80,6 +80,28 @@ def gate_findings(loaded: LoadedFile) -> list[Diagnostic]:
     return _lint_gate(loaded, gate)[0]
 
 
+# the package's own folder: its modules' sizes and times are part of every key
+_PACKAGE_DIR = Path(__file__).resolve().parents[1]
+
+
+def _code_fingerprint(*dependencies: str) -> list[tuple[str, int, int]]:
+    """(file, size, modification time) of every module of leadrules and of each top-level
+    package in `dependencies` (found without importing it): changed code gives another key."""
+    found = []
+    for folder, _, names in os.walk(_PACKAGE_DIR):
+        for name in names:
+            if name.endswith((".py", ".bin", ".lark")):
+                status = os.stat(os.path.join(folder, name))
+                found.append((os.path.relpath(os.path.join(folder, name), _PACKAGE_DIR), status.st_size,
+                              status.st_mtime_ns))
+    for dependency in dependencies:
+        spec = importlib.util.find_spec(dependency)
+        if spec is not None and spec.origin is not None:
+            status = os.stat(spec.origin)
+            found.append((spec.origin, status.st_size, status.st_mtime_ns))
+    return sorted(found)
+
+
 def cache_dir() -> Path | None:
     """Where the gate's results are kept, or None when caching is turned off."""
     if os.environ.get("LEADRULES_NO_CACHE"):
@@ -98,7 +120,7 @@ def _cache_key(loaded: LoadedFile, gate: Config) -> str:
     # the grammar: in a source checkout it lies outside the package folder
     grammar = hashlib.sha256(grammar_text().encode("utf-8")).hexdigest()
     # a changed linter, checker or engine, or another z3, gives another key
-    identity = [__version__, list(sys.version_info[:3]), code_fingerprint("z3"), grammar, loaded.source.path,
+    identity = [__version__, list(sys.version_info[:3]), _code_fingerprint("z3"), grammar, loaded.source.path,
                 loaded.source.text, repr(gate)]
     return hashlib.sha256(json.dumps(identity).encode("utf-8")).hexdigest()
 
