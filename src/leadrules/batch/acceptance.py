@@ -279,7 +279,9 @@ class _Acceptance:
             ok = exp.and_(ok, exp.Between(this=value.copy(), low=exp.Literal.number(str(fld.low)),
                                           high=exp.Literal.number(str(fld.high))))
         cells = [exp.alias_(raw, f"r{index}"), exp.alias_(conversion, f"v{index}")]
-        typed = exp.case().when(missing, exp.cast(exp.null(), sql_type)).else_(exp.cast(value.copy(), sql_type))
+        # an empty cell converts to NULL but for text, which keeps it as ''
+        typed = exp.case().when(missing, exp.cast(exp.null(), sql_type)).else_(exp.cast(value.copy(), sql_type)) \
+            if accepted_as in ("text", "choice") else exp.cast(value.copy(), sql_type)
         accepted = exp.or_(missing.copy(), ok) if fld.optional else exp.and_(exp.not_(missing.copy()), ok)
         return cells, typed, exp.func("coalesce", accepted, exp.false())
 
