@@ -91,13 +91,23 @@ PLACES = {
 @pytest.mark.parametrize("output_format", ["jsonl", "csv"])
 @pytest.mark.parametrize("place", sorted(PLACES))
 def test_python_engine_lines_in_their_places(model: m.CheckedModel, tmp_path: Path, place: str,
-                                             output_format: str) -> None:
+                                             output_format: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_in_order = output._Writer._copy_in_order
+    in_order_results: list[bool] = []
+
+    def copy_in_order(self: output._Writer, line_query: Any, output_path: str) -> bool:
+        in_order_results.append(real_in_order(self, line_query, output_path))
+        return in_order_results[-1]
+
+    monkeypatch.setattr(output._Writer, "_copy_in_order", copy_in_order)
     invalid = PLACES[place]
     leads = _leads(tmp_path / "leads.jsonl", invalid)
     expected = _python_output(model, leads, output_format)
     actual, python_records = _duckdb_output(model, leads, output_format, tmp_path / f"out.{output_format}")
     assert actual == expected
     assert python_records == len(invalid)
+    # JSON Lines from the sorted rows, with no fallback to sorting the lines; CSV sorts its lines
+    assert in_order_results == ([True] if output_format == "jsonl" else [])
     lines = expected.splitlines()
     assert len(lines) == COUNT + (output_format == "csv")
     if output_format == "jsonl":
@@ -155,11 +165,11 @@ def test_budget_too_small_writes_without_it(model: m.CheckedModel, tmp_path: Pat
     real_copy_ordered = output._Writer._copy_ordered
     limits: list[str] = []
 
-    def copy_ordered(self: output._Writer, line_query: Any, output_path: str) -> None:
+    def copy_ordered(self: output._Writer, line_query: Any, output_path: str, sort_rows: bool) -> None:
         limits.append(output._setting(self.con, "memory_limit"))
         if len(limits) == 1:
             raise duckdb.OutOfMemoryException("Out of Memory Error: budget")
-        real_copy_ordered(self, line_query, output_path)
+        real_copy_ordered(self, line_query, output_path, sort_rows)
 
     monkeypatch.setattr(output._Writer, "_copy_ordered", copy_ordered)
     actual, _ = _duckdb_output(model, leads, "csv", tmp_path / "out.csv")
@@ -184,3 +194,30 @@ def test_spilling_bounds_memory_then_puts_the_limit_back() -> None:
     finally:
         con.close()
     assert not Path(folder).exists()  # DuckDB removes the directory it made
+
+
+@pytest.mark.parametrize("place", ["none", "start_middle_end", "all"])
+def test_csv_lines_from_sorted_rows(model: m.CheckedModel, tmp_path: Path, place: str,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """CSV files sort their lines; built from the sorted rows (as JSON Lines are) they are the
+    same bytes, the header first."""
+    real_copy_lines = output._Writer._copy_lines
+    row_sorts: list[bool] = []
+
+    def copy_lines(self: output._Writer, line_query: Any, output_path: str, sort_rows: bool) -> None:
+        row_sorts.append(sort_rows)
+        real_copy_lines(self, line_query, output_path, True)
+
+    real_in_order = output._Writer._copy_in_order
+    in_order_results: list[bool] = []
+
+    def copy_in_order(self: output._Writer, line_query: Any, output_path: str) -> bool:
+        in_order_results.append(real_in_order(self, line_query, output_path))
+        return in_order_results[-1]
+
+    monkeypatch.setattr(output._Writer, "_copy_lines", copy_lines)
+    monkeypatch.setattr(output._Writer, "_copy_in_order", copy_in_order)
+    leads = _leads(tmp_path / "leads.jsonl", PLACES[place])
+    actual, _ = _duckdb_output(model, leads, "csv", tmp_path / "out.csv")
+    assert actual == _python_output(model, leads, "csv")
+    assert row_sorts == [False] and in_order_results == [True]

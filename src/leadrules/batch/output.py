@@ -5,8 +5,9 @@ Output lines for records SQL accepted are assembled in SQL from pieces encoded i
 (`jsontext.dumps` of every key, stage, route target and band label; `CsvWriter`'s quoting), so
 the text is the writers' own; the Python engine's records (the ones SQL left to it) are
 written by those writers and merged in input order. Files are written by one `COPY`, which
-sorts the narrow result rows by record number and builds each line as the rows stream out,
-within a memory budget past which the sort spills to disk (`_spilling`).
+sorts by record number (JSON Lines: the narrow result rows, each line built as the rows
+stream out; CSV: the lines) within a memory budget past which the sort spills to disk
+(`_spilling`).
 """
 
 from __future__ import annotations
@@ -187,7 +188,8 @@ class _Writer:
             fallback = {number: with_crm(record, crm) for number, record in fallback.items()}
         if output_path is not None and output_path != "-":
             self._create_lines_table("lr_python_lines", {number: dumps(record) for number, record in fallback.items()})
-            self._copy_lines(self._line_query, output_path)
+            # a JSON line is about three times its row (keys, brackets, quotes): its row is sorted
+            self._copy_lines(self._line_query, output_path, sort_rows=True)
             return
         cursor = self.con.execute(sql(self._final_lines()))
         with open_output(output_path) as stream:
@@ -205,19 +207,20 @@ class _Writer:
                 stream.write(dumps(next_fallback[1]) + "\n")
                 next_fallback = next(fallback_iter, None)
 
-    def _copy_lines(self, line_query: _LineQuery, output_path: str) -> None:
+    def _copy_lines(self, line_query: _LineQuery, output_path: str, sort_rows: bool) -> None:
         """Every line in input order into a file: the accepted records' lines (`line_query`)
         and lr_python_lines, by one COPY of a single unquoted text column, its sort held to a
-        memory budget (`_spilling`)."""
+        memory budget (`_spilling`). `sort_rows`: sort the result rows rather than the lines
+        (`_copy_in_order`), for lines much wider than their rows."""
         try:
             with _spilling(self.con):
-                self._copy_ordered(line_query, output_path)
+                self._copy_ordered(line_query, output_path, sort_rows)
         except duckdb.OutOfMemoryException:
             # the budget is too small for this run (it holds the COPY's own buffers too)
-            self._copy_ordered(line_query, output_path)
+            self._copy_ordered(line_query, output_path, sort_rows)
 
-    def _copy_ordered(self, line_query: _LineQuery, output_path: str) -> None:
-        if not self._copy_in_order(line_query, output_path):
+    def _copy_ordered(self, line_query: _LineQuery, output_path: str, sort_rows: bool) -> None:
+        if not (sort_rows and self._copy_in_order(line_query, output_path)):
             self._copy_to(self._sorted_lines(line_query), output_path, _TEXT_LINES)
 
     def _sorted_lines(self, line_query: _LineQuery) -> exp.Select:
@@ -359,7 +362,9 @@ class _Writer:
         numbers, lines = self._csv_python_lines(fallback)
         self._create_lines_table("lr_python_lines", dict(zip(numbers, lines, strict=True)))
         if output_path is not None and output_path != "-":
-            self._copy_lines(self._csv_line_query, output_path)
+            # a CSV line is about as narrow as its row (lists and decimals cost the row more):
+            # sorting the lines is the faster (1M leads: 1.2 against 1.4 s)
+            self._copy_lines(self._csv_line_query, output_path, sort_rows=False)
             return
         cursor = self.con.execute(sql(self._sorted_lines(self._csv_line_query)))
         with open_output(output_path) as stream:
