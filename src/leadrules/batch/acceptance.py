@@ -115,10 +115,12 @@ class _Acceptance:
     def create_tables(self) -> None:
         """lr_checked: every record, typed where SQL accepts it (`lr_accepted`); lr_events: the
         accepted records' declared events."""
+        # JSON Lines read once: whether lr_checked is a view of lr_checked_rows' lines
+        lines_view = False
         if self.leads.kind == "csv":
             self._create_csv_checked()
         elif self.leads.lines_read_once:
-            self._create_jsonl_checked()
+            lines_view = self._create_jsonl_checked()
         else:
             self._create_checked()
         self._events()
@@ -133,7 +135,7 @@ class _Acceptance:
                 _CHECKED_ROWS, {"lr_accepted": exp.false()},
                 where=exp.Add(this=exp.column("rowid"), expression=num(1)).isin(query=bad_events),
             )
-        elif self.leads.lines_read_once and not self._renumbered():
+        elif lines_view:
             # lr_checked is a view of the non-blank lines of lr_checked_rows, numbered by rowid
             physical = exp.select(exp.column("lr_physical")).from_("lr_checked").where(
                 exp.column("lr_record").isin(query=bad_events))
@@ -148,20 +150,13 @@ class _Acceptance:
             )
         self.con.execute(sql(update))
 
-    def _renumbered(self) -> bool:
-        """Whether lr_checked of a JSON Lines file read once is a table (records numbered apart
-        from lines: blank lines before the end)."""
-        found = self.con.execute(sql(
-            exp.select(exp.column("table_type")).from_("information_schema.tables")
-            .where(exp.EQ(this=exp.column("table_name"), expression=lit("lr_checked"))))).fetchone()
-        return found is not None and found[0] != "VIEW"
-
-    def _create_jsonl_checked(self) -> None:
+    def _create_jsonl_checked(self) -> bool:
         """lr_checked of a JSON Lines file from one parallel read of its lines (`JSONL_CELLS`:
         each line checked and parsed once): the checks of `_create_checked` over each parsed
         line, stored with the line's blankness, its `id` and `events` members, in file order in
         `lr_checked_rows`; lr_checked numbers the non-blank ones (a view: lines numbered by
-        rowid; a table numbered by a window when blank lines come before the end)."""
+        rowid; a table numbered by a window when blank lines come before the end). Whether
+        lr_checked is that view."""
         projections: list[exp.Expr] = [exp.column("lr_blank"), exp.alias_(_member("id"), "lr_id"),
                                        exp.alias_(_member("events"), "lr_events")]
         checks: list[exp.Expr] = [exp.not_(exp.column("lr_object").is_(exp.null()))]
@@ -201,6 +196,7 @@ class _Acceptance:
             exp.column("lr_accepted"), exp.column("lr_events"),
         ).from_(numbered.subquery("lr_numbered"))
         self.con.execute(create("lr_checked", view, kind="TABLE" if renumber else "VIEW"))
+        return not renumber
 
     def _create_csv_checked(self) -> None:
         """lr_checked of a CSV file, from one parallel read of its cells (`CSV_CELLS`): each
