@@ -7,15 +7,16 @@ a bare `python -c pass` (target: at most 0.3 s on each engine).
 The commands run interleaved, one of each per round (so a change in the machine's load hits
 them all alike); medians are printed with their ratio to `import duckdb`. The child processes
 cache bytecode in a temporary folder (PYTHONPYCACHEPREFIX), as an installed package has its
-.pyc files, and `eval` keeps what it caches (the lint gate's result, statement texts) in another
-(LEADRULES_CACHE_DIR), warmed by a first round that is not counted; `(no gate cache)` and `(no cache)` show a first run of a
-ruleset (LEADRULES_NO_CACHE=1).
+.pyc files, and `eval` keeps what it caches (the lint gate's result) in another
+(LEADRULES_CACHE_DIR), warmed by a first round that is not counted; `(no gate cache)` and
+`(no cache)` show a first run of a ruleset (LEADRULES_NO_CACHE=1).
 CPU seconds (user + system of the child) are printed too: on a shared, loaded machine they
 stretch less than wall time.
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import os
@@ -82,7 +83,9 @@ def _seconds(command: list[str], env: dict[str, str]) -> tuple[float, float]:
 
 
 def main() -> None:
-    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("rounds", nargs="?", type=int, default=10)
+    rounds = parser.parse_args().rounds
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         leads, csv_leads = folder / "4.jsonl", folder / "4.csv"
