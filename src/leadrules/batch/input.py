@@ -93,6 +93,8 @@ class LoadedLeads:
     # `acceptance` (no lr_raw), and whether the file ends with `\n` (how lines are counted)
     lines_read_once: bool = False
     ends_with_newline: bool = False
+    # what holds the raw records, (name, VIEW or TABLE) in the order they are dropped
+    raw_tables: tuple[tuple[str, str], ...] = ()
 
 
 class PythonReads(Exception):
@@ -149,7 +151,8 @@ def load_leads(con: duckdb.DuckDBPyConnection, model: m.CheckedModel, source: Le
         ends_with_newline = _load_jsonl_streaming(con, model, source.path) if read_lines_once else None
         if ends_with_newline is not None:
             return LoadedLeads("jsonl", source.path, source.shown, utf8_options, (), {},
-                               lines_read_once=True, ends_with_newline=ends_with_newline)
+                               lines_read_once=True, ends_with_newline=ends_with_newline,
+                               raw_tables=((JSONL_CELLS, "VIEW"),))
         # the lines first, as a table: the JSON work on them then runs in a plain scan, on
         # every core (a window over the lines would run it on one)
         con.execute(create("lr_lines", _jsonl_lines(path)))
@@ -169,7 +172,8 @@ def load_leads(con: duckdb.DuckDBPyConnection, model: m.CheckedModel, source: Le
         con.execute(drop_table("lr_lines"))
         if renumber:
             con.execute(drop_table("lr_numbers"))
-        return LoadedLeads("jsonl", source.path, source.shown, utf8_options, (), {}, lines_kept=True)
+        return LoadedLeads("jsonl", source.path, source.shown, utf8_options, (), {}, lines_kept=True,
+                           raw_tables=(("lr_raw", "TABLE"),))
     if source.kind == "csv":
         csv_path = _utf8_copy(source.path, csv_options, temp_files)
         header = _csv_header(csv_path, source.shown, model, utf8_options)
@@ -180,11 +184,12 @@ def load_leads(con: duckdb.DuckDBPyConnection, model: m.CheckedModel, source: Le
                               for name, column in kept.items()]).from_(reader)
         # not stored: `acceptance` reads the cells once, in parallel, into the checked table
         con.execute(create(CSV_CELLS, select, kind="VIEW"))
-        return LoadedLeads("csv", csv_path, source.shown, utf8_options, tuple(kept), {})
+        return LoadedLeads("csv", csv_path, source.shown, utf8_options, tuple(kept), {},
+                           raw_tables=((CSV_CELLS, "VIEW"),))
     _create_numbered(con, exp.select(exp.Star()).from_(exp.func("read_parquet", path)))
     described = [(str(row[0]), str(row[1])) for row in con.execute(describe("lr_raw")).fetchall()]
     return LoadedLeads("parquet", source.path, source.shown, utf8_options, tuple(name for name, _ in described),
-                       dict(described))
+                       dict(described), raw_tables=(("lr_raw", "VIEW"), ("lr_raw_rows", "TABLE")))
 
 def _create_numbered(con: duckdb.DuckDBPyConnection, rows: exp.Select) -> None:
     """lr_raw: `rows` with their position as `lr_record` (from 1). The rows are stored as read,
@@ -254,20 +259,10 @@ def _load_jsonl_streaming(con: duckdb.DuckDBPyConnection, model: m.CheckedModel,
     return ends_with_newline
 
 
-# what `load_leads` creates, views before the tables under them
-_RAW_TABLES = ("lr_raw", "lr_raw_rows", "lr_line_rows", CSV_CELLS, JSONL_CELLS)
-
-
-def release_raw(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop lr_raw and the tables under it (the raw records), whichever way they were loaded."""
-    kinds = dict(con.execute(sql(
-        exp.select(exp.column("table_name"), exp.column("table_type")).from_("information_schema.tables")
-        .where(exp.column("table_name").isin(*[lit(name) for name in _RAW_TABLES]))
-    )).fetchall())
-    for name in _RAW_TABLES:
-        if name in kinds:
-            kind = "VIEW" if kinds[name] == "VIEW" else "TABLE"
-            con.execute(sql(exp.Drop(tables=[exp.to_table(name)], kind=kind)))
+def release_raw(con: duckdb.DuckDBPyConnection, leads: LoadedLeads) -> None:
+    """Drop what holds the raw records (`leads.raw_tables`), whichever way they were loaded."""
+    for name, kind in leads.raw_tables:
+        con.execute(sql(exp.Drop(tables=[exp.to_table(name)], kind=kind, exists=True)))
 
 
 def number_text_column(model: m.CheckedModel, name: str) -> str:

@@ -88,7 +88,7 @@ def run_detailed(model: m.CheckedModel, leads_path: str, events_path: str | None
                 # DuckDB's line reader failed on a JSON Lines file (a line over its size limit,
                 # ...): the lines are split from the whole text instead
                 release_checked(con)
-                release_raw(con)
+                release_raw(con, leads)
                 leads = load_leads(con, model, source, csv_options, stack, read_lines_once=False)
                 accept_records(con, model, leads, events_path is not None)
         except (duckdb.Error, PythonReads):
@@ -114,7 +114,7 @@ def _evaluate(con: duckdb.DuckDBPyConnection, model: m.CheckedModel, leads: Load
     records = int(total[0]) if total else 0
     invalid = sum(1 for record in fallback.values() if "error" in record)
     # the raw records are read no more: their memory goes to ordering the output
-    release_raw(con)
+    release_raw(con, leads)
     write_results(con, model, output_format, output_path, fallback)
     return RunDetails(EvalSummary(records, invalid, tally(con, model, fallback)), len(fallback))
 
