@@ -106,3 +106,17 @@ def test_a_line_longer_than_duckdbs_line_reader_takes(model, tmp_path: Path) -> 
     long_line = '{"id": "long", "email": "a@b.com", "employees": 60, "note": "' + "x" * 3_000_000 + '"}'
     content = "\n".join([PLAIN, long_line, PLAIN]) + "\n"
     assert _agree(model, tmp_path, content.encode("utf-8")) == 0
+
+
+def test_a_key_repeated_in_a_line_with_the_files_usual_keys(model, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # most lines have the keys of the first line, which need no search for a repeated key; a
+    # line with those keys and one more, repeated, is still found (Python keeps its last value)
+    repeated = PLAIN[:-1] + ', "employees": 5}'
+    content = "\n".join([PLAIN, PLAIN, repeated, PLAIN]) + "\n"
+    assert _agree(model, tmp_path, content.encode("utf-8")) == 1
+
+
+def test_a_key_repeated_on_the_first_line(model, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    repeated = PLAIN[:-1] + ', "employees": 5}'
+    content = "\n".join([repeated, PLAIN, repeated]) + "\n"
+    assert _agree(model, tmp_path, content.encode("utf-8")) == 2
