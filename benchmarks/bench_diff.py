@@ -72,6 +72,9 @@ def impact(count: int) -> None:
 
 
 def main(argv: list[str]) -> int:
+    if argv[:1] in (["-h"], ["--help"]):
+        print(__doc__)
+        return 0
     if "--impact" in argv:
         index = argv.index("--impact")
         impact(int(argv[index + 1]))

@@ -119,6 +119,9 @@ def _fresh(size: int, src: str | None = None) -> dict[str, float]:
 
 
 def main(argv: list[str]) -> int:
+    if argv[:1] in (["-h"], ["--help"]):
+        print(__doc__)
+        return 0
     if argv[:1] == ["--one"]:
         print(json.dumps(lint_once(int(argv[1]))))
         return 0
