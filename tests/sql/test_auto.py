@@ -84,7 +84,7 @@ def test_cli_auto_runs_the_chosen_engine(tmp_path: Path, monkeypatch: pytest.Mon
 
     calls: list[str] = []
 
-    def fake_run(model: Any, leads: str, *args: Any) -> EvalSummary:
+    def fake_run(model: Any, leads: str, *args: Any, **options: Any) -> EvalSummary:
         calls.append(leads)
         return EvalSummary(0, 0)
 

@@ -45,10 +45,12 @@ OUTPUT_FORMATS = ("jsonl", "csv", "parquet")
 
 def run(model: m.CheckedModel, leads_path: str, events_path: str | None, as_of: dt.datetime,
         output_format: str = "jsonl", output_path: str | None = None,
-        csv_options: CsvOptions = DEFAULT_CSV) -> EvalSummary:
+        csv_options: CsvOptions = DEFAULT_CSV, tally: bool = True) -> EvalSummary:
     """Evaluate every record of `leads_path`; write results in `output_format` to `output_path`
-    (stdout when None or '-'). Returns how many records were written and how many invalid."""
-    return run_detailed(model, leads_path, events_path, as_of, output_format, output_path, csv_options).summary
+    (stdout when None or '-'). Returns how many records were written and how many invalid, and
+    (`tally`) the counts of the `eval` summary."""
+    return run_detailed(model, leads_path, events_path, as_of, output_format, output_path, csv_options,
+                        tally).summary
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ class RunDetails:
 
 def run_detailed(model: m.CheckedModel, leads_path: str, events_path: str | None, as_of: dt.datetime,
                  output_format: str = "jsonl", output_path: str | None = None,
-                 csv_options: CsvOptions = DEFAULT_CSV) -> RunDetails:
+                 csv_options: CsvOptions = DEFAULT_CSV, tally: bool = True) -> RunDetails:
     """`run`, also telling how many records needed the Python engine."""
     if output_format not in OUTPUT_FORMATS:
         raise InputError(f"unknown output format '{output_format}' (known: {', '.join(OUTPUT_FORMATS)})")
@@ -97,12 +99,13 @@ def run_detailed(model: m.CheckedModel, leads_path: str, events_path: str | None
             # readers decide what each record is.
             return RunDetails(_python_run(model, source.path, events_path, as_of, output_format, output_path,
                                           csv_options, source.kind), None)
-        return _evaluate(con, model, leads, events_path, as_of, csv_options, output_format, output_path)
+        return _evaluate(con, model, leads, events_path, as_of, csv_options, output_format, output_path, tally)
     raise AssertionError("unreachable")
 
 
 def _evaluate(con: duckdb.DuckDBPyConnection, model: m.CheckedModel, leads: LoadedLeads, events_path: str | None,
-              as_of: dt.datetime, csv_options: CsvOptions, output_format: str, output_path: str | None) -> RunDetails:
+              as_of: dt.datetime, csv_options: CsvOptions, output_format: str, output_path: str | None,
+              with_tally: bool) -> RunDetails:
     """lr_results (the compiled query over the accepted records), the Python engine's records
     for the others, and the output."""
     accepted = exp.select(exp.Star()).from_("lr_checked").where(exp.column("lr_accepted"))
@@ -116,7 +119,8 @@ def _evaluate(con: duckdb.DuckDBPyConnection, model: m.CheckedModel, leads: Load
     # the raw records are read no more: their memory goes to ordering the output
     release_raw(con, leads)
     write_results(con, model, output_format, output_path, fallback)
-    return RunDetails(EvalSummary(records, invalid, tally(con, model, fallback)), len(fallback))
+    counts = tally(con, model, fallback) if with_tally else None
+    return RunDetails(EvalSummary(records, invalid, counts), len(fallback))
 
 
 def _result_query(model: m.CheckedModel) -> exp.Select:

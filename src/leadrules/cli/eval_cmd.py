@@ -157,7 +157,8 @@ def command(ruleset: str, leads: str | None, as_of_text: str | None, as_of_field
     if use_sql:
         assert run_sql is not None
         # stdin (JSON Lines) is spooled to a temporary file for DuckDB to scan
-        summary = run_sql(model, leads or "-", events_path, as_of, output_format, output_path, csv_reading)
+        summary = run_sql(model, leads or "-", events_path, as_of, output_format, output_path, csv_reading,
+                          tally=show_summary)
     else:
         summary = _run_python(model, leads, events_path, as_of, output_format, output_path, explain, csv_reading,
                               show_progress=not quiet, tally=show_summary, as_of_field=as_of_field)
