@@ -25,6 +25,8 @@ SHAPES = {
     # events kept as JSON text in a VARCHAR column
     "json_text": ("SELECT * REPLACE (CAST(events AS VARCHAR) AS events) FROM read_json('{leads}', columns="
                   + LEADS_COLUMNS + ")"),
+    # an undeclared column named as the row number DuckDB adds to a Parquet read
+    "column_named_file_row_number": "SELECT *, 7 AS file_row_number FROM read_json_auto('{leads}')",
 }
 
 

@@ -84,3 +84,30 @@ def test_parquet_output_of_60000_records_is_the_python_engines(tmp_path: Path) -
         con.close()
     assert len(rows) == RECORDS
     assert rows == [_parquet_row(r) for r in expected]
+
+
+def test_parquet_input_in_many_row_groups_keeps_each_record_in_its_place(tmp_path: Path) -> None:
+    # the leads as Parquet in row groups of 1,000 (read in parallel; each row's number comes from
+    # the file) give the records the Python engine gives on the same leads as JSON Lines
+    rules = tmp_path / "large.rules"
+    rules.write_text(RULES, encoding="utf-8")
+    leads = tmp_path / "leads.csv"
+    with open(leads, "w", encoding="utf-8", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["id", "email", "employees", "role", "unsubscribed"])
+        writer.writerows(_row(number) for number in range(1, 30_001))
+    typed = (f"SELECT NULLIF(id, '') AS id, email, TRY_CAST(employees AS BIGINT) AS employees, "
+             f"NULLIF(role, '') AS role, CAST(unsubscribed AS BOOLEAN) AS unsubscribed "
+             f"FROM read_csv('{leads}', all_varchar = true)")
+    parquet, jsonl = tmp_path / "leads.parquet", tmp_path / "leads.jsonl"
+    con = duckdb.connect()
+    try:
+        con.execute(f"COPY ({typed}) TO '{parquet}' (FORMAT PARQUET, ROW_GROUP_SIZE 1000)")
+        con.execute(f"COPY ({typed}) TO '{jsonl}' (FORMAT JSON)")
+    finally:
+        con.close()
+    python_run = eval_with("python", rules, jsonl)
+    run = eval_with("duckdb", rules, parquet)
+    assert run.returncode == python_run.returncode == 3  # missing counts and roles
+    assert run.stdout == python_run.stdout
+    assert len(records(run.stdout)) == 30_000

@@ -53,6 +53,9 @@ FETCH = 50_000
 CSV_CELLS = "lr_csv_cells"
 # the view of a JSON Lines file's lines, each checked and parsed (`lr_object`), unnumbered
 JSONL_CELLS = "lr_jsonl_cells"
+# the view of a Parquet leads file as it is, and the column DuckDB adds with each row's number
+_PARQUET_FILE = "lr_parquet_file"
+_ROW_NUMBER = "file_row_number"
 _BLANK_LINE = "^[ \\t\\n\\r\\x0b\\x0c]*$"
 # What DuckDB's JSON parser accepts and Python's does not: a comma before a closing bracket,
 # and NaN / Infinity in any case (Python rejects them too, as lead values). Matching inside a
@@ -186,10 +189,24 @@ def load_leads(con: duckdb.DuckDBPyConnection, model: m.CheckedModel, source: Le
         con.execute(create(CSV_CELLS, select, kind="VIEW"))
         return LoadedLeads("csv", csv_path, source.shown, utf8_options, tuple(kept), {},
                            raw_tables=((CSV_CELLS, "VIEW"),))
-    _create_numbered(con, exp.select(exp.Star()).from_(exp.func("read_parquet", path)))
-    described = [(str(row[0]), str(row[1])) for row in con.execute(describe("lr_raw")).fetchall()]
+    con.execute(create(_PARQUET_FILE, exp.select(exp.Star()).from_(exp.func("read_parquet", path)), kind="VIEW"))
+    described = [(str(row[0]), str(row[1])) for row in con.execute(describe(_PARQUET_FILE)).fetchall()]
+    raw_tables: tuple[tuple[str, str], ...]
+    if _ROW_NUMBER in dict(described):
+        # the file has a column of that name: its rows are stored and numbered by their place
+        _create_numbered(con, exp.select(exp.Star()).from_(_PARQUET_FILE))
+        raw_tables = (("lr_raw", "VIEW"), ("lr_raw_rows", "TABLE"), (_PARQUET_FILE, "VIEW"))
+    else:
+        # each row's number read from the file itself: the rows need not be stored in order
+        reader = exp.func("read_parquet", path.copy(), exp.EQ(this=exp.var(_ROW_NUMBER), expression=exp.true()))
+        numbered = exp.select(
+            exp.alias_(exp.Add(this=exp.column(_ROW_NUMBER), expression=num(1)), "lr_record"),
+            exp.Star(except_=[exp.column(_ROW_NUMBER)]),
+        ).from_(reader)
+        con.execute(create("lr_raw", numbered, kind="VIEW"))
+        raw_tables = (("lr_raw", "VIEW"), (_PARQUET_FILE, "VIEW"))
     return LoadedLeads("parquet", source.path, source.shown, utf8_options, tuple(name for name, _ in described),
-                       dict(described), raw_tables=(("lr_raw", "VIEW"), ("lr_raw_rows", "TABLE")))
+                       dict(described), raw_tables=raw_tables)
 
 def _create_numbered(con: duckdb.DuckDBPyConnection, rows: exp.Select) -> None:
     """lr_raw: `rows` with their position as `lr_record` (from 1). The rows are stored as read,
