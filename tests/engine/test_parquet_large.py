@@ -57,14 +57,20 @@ def _parquet_row(record: dict[str, Any]) -> tuple[Any, ...]:
             Decimal(str(record["scores"]["fit"])), record["bands"]["grade"], None)
 
 
-def test_parquet_output_of_60000_records_is_the_python_engines(tmp_path: Path) -> None:
-    rules = tmp_path / "large.rules"
+def _rules_and_leads(folder: Path, count: int) -> tuple[Path, Path]:
+    """The ruleset and `count` leads of `_row` as CSV, written in `folder`."""
+    rules = folder / "large.rules"
     rules.write_text(RULES, encoding="utf-8")
-    leads = tmp_path / "leads.csv"
+    leads = folder / "leads.csv"
     with open(leads, "w", encoding="utf-8", newline="") as stream:
         writer = csv.writer(stream)
         writer.writerow(["id", "email", "employees", "role", "unsubscribed"])
-        writer.writerows(_row(number) for number in range(1, RECORDS + 1))
+        writer.writerows(_row(number) for number in range(1, count + 1))
+    return rules, leads
+
+
+def test_parquet_output_of_60000_records_is_the_python_engines(tmp_path: Path) -> None:
+    rules, leads = _rules_and_leads(tmp_path, RECORDS)
 
     python_run = eval_with("python", rules, leads)
     assert python_run.returncode == 3  # some records are invalid
@@ -89,13 +95,7 @@ def test_parquet_output_of_60000_records_is_the_python_engines(tmp_path: Path) -
 def test_parquet_input_in_many_row_groups_keeps_each_record_in_its_place(tmp_path: Path) -> None:
     # the leads as Parquet in row groups of 1,000 (read in parallel; each row's number comes from
     # the file) give the records the Python engine gives on the same leads as JSON Lines
-    rules = tmp_path / "large.rules"
-    rules.write_text(RULES, encoding="utf-8")
-    leads = tmp_path / "leads.csv"
-    with open(leads, "w", encoding="utf-8", newline="") as stream:
-        writer = csv.writer(stream)
-        writer.writerow(["id", "email", "employees", "role", "unsubscribed"])
-        writer.writerows(_row(number) for number in range(1, 30_001))
+    rules, leads = _rules_and_leads(tmp_path, 30_000)
     typed = (f"SELECT NULLIF(id, '') AS id, email, TRY_CAST(employees AS BIGINT) AS employees, "
              f"NULLIF(role, '') AS role, CAST(unsubscribed AS BOOLEAN) AS unsubscribed "
              f"FROM read_csv('{leads}', all_varchar = true)")
