@@ -102,16 +102,6 @@ class _Acceptance:
         read once (it keeps the member), else lr_raw."""
         return "lr_checked" if self.leads.lines_read_once else "lr_raw"
 
-    def _raw_value(self, name: str) -> tuple[exp.Expr, exp.Expr | None]:
-        """(value, JSON type or None) of a raw field, per input kind."""
-        kind = self.leads.kind
-        if kind == "jsonl":
-            value = _member(name)
-            return value, exp.func("json_type", value.copy())
-        if name in self.leads.columns:
-            return col(name), None
-        return exp.cast(exp.null(), "VARCHAR"), None
-
     def create_tables(self) -> None:
         """lr_checked: every record, typed where SQL accepts it (`lr_accepted`); lr_events: the
         accepted records' declared events."""
@@ -188,14 +178,9 @@ class _Acceptance:
             exp.alias_(number, "lr_record"), exp.alias_(physical.copy(), "lr_physical"),
             exp.alias_(exp.LT(this=physical.copy(), expression=num(part_count)), "lr_newline"), exp.Star(),
         ).from_(_CHECKED_ROWS).where(exp.not_(exp.column("lr_blank")))
-        id_value, id_json = self._id(exp.column("lr_id"), exp.cast(exp.column("lr_record"), "VARCHAR"))
-        fields = [exp.column(f"f{index}") for index in range(len(self.model.fields))]
-        view = exp.select(
-            exp.column("lr_record"), exp.column("lr_physical"), exp.column("lr_newline"),
-            exp.alias_(id_json, "lr_id_json"), exp.alias_(id_value, "lr_key"), *fields,
-            exp.column("lr_accepted"), exp.column("lr_events"),
-        ).from_(numbered.subquery("lr_numbered"))
-        self.con.execute(create("lr_checked", view, kind="TABLE" if renumber else "VIEW"))
+        self._create_numbered_checked(
+            numbered, self._id(exp.column("lr_id"), exp.cast(exp.column("lr_record"), "VARCHAR")),
+            ("lr_physical", "lr_newline", "lr_events"), "TABLE" if renumber else "VIEW")
         return not renumber
 
     def _create_csv_checked(self) -> None:
@@ -227,13 +212,20 @@ class _Acceptance:
         numbered = exp.select(
             exp.alias_(exp.Add(this=exp.column("rowid"), expression=num(1)), "lr_record"), exp.Star(),
         ).from_(_CHECKED_ROWS)
-        id_value, id_json = self._id()
+        self._create_numbered_checked(numbered, self._id(), (), "VIEW")
+
+    def _create_numbered_checked(self, numbered: exp.Select, id_exprs: tuple[exp.Expr, exp.Expr],
+                                 kept: tuple[str, ...], kind: str) -> None:
+        """lr_checked over `numbered` (lr_checked_rows with `lr_record`): the record number,
+        the id's JSON text and key (`id_exprs`, from `_id`), the typed fields, whether SQL
+        accepts the record, and the `kept` columns."""
+        id_value, id_json = id_exprs
         fields = [exp.column(f"f{index}") for index in range(len(self.model.fields))]
         view = exp.select(
-            exp.column("lr_record"), exp.alias_(id_json, "lr_id_json"), exp.alias_(id_value, "lr_key"),
-            *fields, exp.column("lr_accepted"),
+            exp.column("lr_record"), exp.alias_(id_json, "lr_id_json"), exp.alias_(id_value, "lr_key"), *fields,
+            exp.column("lr_accepted"), *[exp.column(c) for c in kept],
         ).from_(numbered.subquery("lr_numbered"))
-        self.con.execute(create("lr_checked", view, kind="VIEW"))
+        self.con.execute(create("lr_checked", view, kind=kind))
 
     def _csv_field(self, index: int, name: str, fld: m.Field) -> tuple[list[exp.Expr], exp.Expr, exp.Expr]:
         """(cells read, typed value, accepted) of one declared field of a CSV file. The cell is
@@ -354,8 +346,8 @@ class _Acceptance:
         """(typed value, accepted) for one declared field of a JSON Lines or Parquet file."""
         if self.leads.kind != "jsonl":
             return self._parquet_field(name, fld)
-        value, json_type = self._raw_value(name)
-        assert json_type is not None
+        value = _member(name)
+        json_type = exp.func("json_type", value.copy())
         missing = exp.or_(json_type.is_(exp.null()), exp.EQ(this=json_type.copy(), expression=lit("NULL")))
         text = exp.func("json_extract_string", value.copy(), lit("$"))
         is_text = exp.EQ(this=json_type.copy(), expression=lit("VARCHAR"))

@@ -133,6 +133,7 @@ def command(ruleset: str, leads: str | None, as_of_text: str | None, as_of_field
         if output_format == "parquet":
             raise InputError("--crm adds a key to JSON Lines or a column to CSV; it does not apply to --format parquet")
         model = with_crm_output(model, crm_name)
+    # the summary is for a run whose results went to a file (stdout shows them already)
     show_summary = force_summary or (not quiet and output_path not in (None, "-") and _stderr_is_terminal())
     if engine == "spark":
         assert output_path is not None and leads is not None
@@ -150,8 +151,6 @@ def command(ruleset: str, leads: str | None, as_of_text: str | None, as_of_field
     if engine == "duckdb" and explain:
         raise click.UsageError("--explain needs --engine python")
     use_sql = run_sql is not None
-    # the summary is for a run whose results went to a file (stdout shows them already)
-    show_summary = force_summary or (not quiet and output_path not in (None, "-") and _stderr_is_terminal())
     if not use_sql and (output_format == "parquet" or (leads or "").lower().endswith(".parquet")):
         raise click.UsageError("Parquet input or output needs the DuckDB engine (--engine duckdb or auto)")
     if use_sql:
